@@ -1,0 +1,71 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from .. import regions
+from .models import ROLES
+
+
+def region_fields(form, province_code: str | None) -> None:
+    """Fill the province and kabupaten/kota choices; the latter for the chosen province."""
+    form.province.choices = [SelectChoice("", _l("— choose a province —"))] + [
+        SelectChoice(r.code, r.name) for r in regions.provinces()
+    ]
+    if regions.get(province_code):
+        form.regency.choices = [SelectChoice("", _l("— choose a kabupaten/kota —"))] + [
+            SelectChoice(r.code, r.name) for r in regions.regencies(province_code)
+        ]
+    else:
+        form.regency.choices = [SelectChoice("", _l("— choose the province first —"))]
+
+
+class RegionMixin:
+    province = SelectField(_l("Province"), validate_choice=False)
+    pick_province = SubmitField(_l("Show kabupaten/kota"))
+    regency = SelectField(_l("Kabupaten/kota"), validate_choice=False)
+
+
+class RegisterForm(RegionMixin, FlaskForm):
+    full_name = StringField(_l("Full name"))
+    login = StringField(_l("Email or mobile number"))
+    password = PasswordField(_l("Password"))
+    consent = BooleanField(_l("I have read and agree to the privacy notice"))
+    submit = SubmitField(_l("Register"))
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Email or mobile number"))
+    password = PasswordField(_l("Password"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class ProfileForm(RegionMixin, FlaskForm):
+    full_name = StringField(_l("Full name"))
+    login = StringField(_l("Email or mobile number"))
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=[SelectChoice("WIB"), SelectChoice("WITA"), SelectChoice("WIT")],
+        validate_choice=False,
+    )
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")],
+        validate_choice=False,
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"))
+    new_password = PasswordField(_l("New password"))
+    submit = SubmitField(_l("Change password"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES], validate_choice=False)
+    submit = SubmitField(_l("Change role"))
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for one-button actions."""

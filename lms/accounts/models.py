@@ -1,0 +1,47 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+ROLES = ("trainee", "trainer", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="trainee", index=True)
+    province_code: Mapped[str] = mapped_column(String(2))
+    regency_code: Mapped[str] = mapped_column(String(5), index=True)
+    timezone: Mapped[str] = mapped_column(String(4), default="WIB")
+    locale: Mapped[str] = mapped_column(String(2), default="id")
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        # The session version lets a password change sign out every other session.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def login_name(self) -> str:
+        return self.email or self.phone or ""
+
+
+class ConsentEvent(db.Model):
+    """Each acceptance of the privacy notice: which version and when."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    document: Mapped[str] = mapped_column(String(20), default="privacy")
+    version: Mapped[str] = mapped_column(String(20))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)

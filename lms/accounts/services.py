@@ -1,0 +1,264 @@
+"""Accounts: every rule about people, sign-in and roles."""
+
+import re
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import regions
+from ..errors import FormErrors, ServiceError
+from ..extensions import db
+from .models import ROLES, ConsentEvent, User
+
+NAME_MAX = 120
+EMAIL_MAX = 254
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+628\d{7,11}$")
+WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+
+@cache
+def _common_passwords() -> frozenset:
+    path = Path(__file__).parent / "common_passwords.txt"
+    return frozenset(path.read_text().split())
+
+
+def normalize_phone(raw: str) -> str | None:
+    """08…, 628…, +628… (spaces, dots and dashes ignored) → +628…; None if not a mobile number."""
+    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    if digits.startswith("+62"):
+        digits = digits[3:]
+    elif digits.startswith("62"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    else:
+        return None
+    phone = "+62" + digits
+    return phone if PHONE_RE.match(phone) else None
+
+
+def parse_login(raw: str) -> tuple[str, str] | None:
+    """('email', value) or ('phone', value) for what a person typed, None if neither."""
+    value = (raw or "").strip()
+    if "@" in value:
+        return ("email", value.lower()) if EMAIL_RE.match(value) and len(value) <= EMAIL_MAX else None
+    phone = normalize_phone(value)
+    return ("phone", phone) if phone else None
+
+
+def timezone_for(province_code: str) -> str:
+    if province_code in WITA:
+        return "WITA"
+    if province_code in WIT:
+        return "WIT"
+    return "WIB"
+
+
+def password_problem(password: str) -> str | None:
+    if len(password or "") < PASSWORD_MIN:
+        return _l("Use at least %(n)s characters.", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _l("Use at most %(n)s characters.", n=PASSWORD_MAX)
+    if password.lower() in _common_passwords():
+        return _l("This password is too common. Choose one that is harder to guess.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH", "scrypt"))
+
+
+def _check_person(full_name: str, province_code: str, regency_code: str, errors: dict) -> None:
+    if not (full_name or "").strip():
+        errors["full_name"] = _l("Enter your full name.")
+    elif len(full_name.strip()) > NAME_MAX:
+        errors["full_name"] = _l("Use at most %(n)s characters.", n=NAME_MAX)
+    if not regions.get(province_code) or regions.get(province_code).level != "provinsi":
+        errors["province"] = _l("Choose your province.")
+    elif not regions.belongs_to(regency_code or "", province_code):
+        errors["regency"] = _l("Choose a kabupaten/kota in your province.")
+
+
+def _check_login_free(kind: str, value: str, errors: dict, except_user: User | None = None) -> None:
+    column = User.email if kind == "email" else User.phone
+    query = select(User.id).where(column == value)
+    if except_user is not None:
+        query = query.where(User.id != except_user.id)
+    if db.session.scalar(query) is not None:
+        errors["login"] = (
+            _l("This email is already registered. Sign in instead.")
+            if kind == "email"
+            else _l("This phone number is already registered. Sign in instead.")
+        )
+
+
+def create_user(
+    *,
+    full_name: str,
+    login: str,
+    password: str,
+    province_code: str,
+    regency_code: str,
+    role: str = "trainee",
+    consent_version: str | None = None,
+    require_consent: bool = True,
+) -> User:
+    """Validate and create an account in one transaction; FormErrors lists every problem."""
+    errors: dict = {}
+    _check_person(full_name, province_code, regency_code, errors)
+    parsed = parse_login(login)
+    if not (login or "").strip():
+        errors["login"] = _l("Enter your email or mobile number.")
+    elif parsed is None:
+        errors["login"] = _l(
+            "Enter a valid email, or an Indonesian mobile number such as 0812 3456 7890."
+        )
+    else:
+        _check_login_free(*parsed, errors)
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
+    if role not in ROLES:
+        errors["role"] = _l("Unknown role.")
+    if require_consent and not consent_version:
+        errors["consent"] = _l("You must agree to the privacy notice to register.")
+    if errors:
+        raise FormErrors(errors)
+    kind, value = parsed
+    user = User(
+        full_name=" ".join(full_name.split()),
+        email=value if kind == "email" else None,
+        phone=value if kind == "phone" else None,
+        password_hash=hash_password(password),
+        role=role,
+        province_code=province_code,
+        regency_code=regency_code,
+        timezone=timezone_for(province_code),
+    )
+    db.session.add(user)
+    if consent_version:
+        db.session.flush()
+        db.session.add(ConsentEvent(user_id=user.id, version=consent_version))
+    db.session.commit()
+    return user
+
+
+def register(data: dict) -> User:
+    return create_user(
+        full_name=data.get("full_name", ""),
+        login=data.get("login", ""),
+        password=data.get("password", ""),
+        province_code=data.get("province", ""),
+        regency_code=data.get("regency", ""),
+        consent_version=current_app.config["PRIVACY_VERSION"] if data.get("consent") else None,
+    )
+
+
+def find_by_login(login: str) -> User | None:
+    parsed = parse_login(login)
+    if parsed is None:
+        return None
+    kind, value = parsed
+    column = User.email if kind == "email" else User.phone
+    return db.session.scalar(select(User).where(column == value))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    user = find_by_login(login)
+    if user is None or not check_password_hash(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: '<id>:<session version>'; an old version no longer signs in."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = _l("Your current password is not correct.")
+    problem = password_problem(new)
+    if problem:
+        errors["new_password"] = problem
+    if errors:
+        raise FormErrors(errors)
+    user.password_hash = hash_password(new)
+    user.session_version += 1  # other devices must sign in again
+    db.session.commit()
+
+
+def update_profile(user: User, data: dict) -> None:
+    errors: dict = {}
+    _check_person(data.get("full_name", ""), data.get("province", ""), data.get("regency", ""), errors)
+    parsed = parse_login(data.get("login", ""))
+    if parsed is None:
+        errors["login"] = _l(
+            "Enter a valid email, or an Indonesian mobile number such as 0812 3456 7890."
+        )
+    else:
+        _check_login_free(*parsed, errors, except_user=user)
+    if data.get("timezone") not in ("WIB", "WITA", "WIT"):
+        errors["timezone"] = _l("Choose a time zone.")
+    if data.get("locale") not in ("id", "en"):
+        errors["locale"] = _l("Choose a language.")
+    if errors:
+        raise FormErrors(errors)
+    kind, value = parsed
+    user.full_name = " ".join(data["full_name"].split())
+    user.email = value if kind == "email" else None
+    user.phone = value if kind == "phone" else None
+    user.province_code = data["province"]
+    user.regency_code = data["regency"]
+    user.timezone = data["timezone"]
+    user.locale = data["locale"]
+    db.session.commit()
+
+
+def set_locale(user: User | None, locale: str) -> None:
+    if locale not in ("id", "en"):
+        raise ServiceError(_l("Choose a language."))
+    if user is not None:
+        user.locale = locale
+        db.session.commit()
+
+
+def change_role(actor: User, user: User, role: str) -> None:
+    if actor.role != "admin":
+        raise ServiceError(_l("Only an administrator can change roles."))
+    if role not in ROLES:
+        raise ServiceError(_l("Unknown role."))
+    if user.id == actor.id and role != "admin":
+        raise ServiceError(_l("You cannot remove your own administrator role."))
+    user.role = role
+    db.session.commit()
+
+
+def search_users(query: str, page: int, per_page: int):
+    """Users whose name, email or phone matches `query`, newest first, paginated."""
+    stmt = select(User).order_by(User.created_at.desc(), User.id.desc())
+    q = (query or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        conditions = [func.lower(User.full_name).like(like), func.lower(User.email).like(like)]
+        phone = normalize_phone(q)
+        digits = re.sub(r"\D", "", q)
+        if phone:
+            conditions.append(User.phone == phone)
+        elif digits:
+            conditions.append(User.phone.like(f"%{digits.lstrip('0')}%"))
+        stmt = stmt.where(or_(*conditions))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,49 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts import services as accounts
+from ..accounts.forms import RoleForm
+from ..accounts.models import User
+from ..errors import ServiceError
+from ..extensions import db
+from ..permissions import can_manage_users, require
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/pengguna")
+@require(can_manage_users)
+def users():
+    query = request.args.get("q", "")[:100]
+    page = request.args.get("page", 1, type=int)
+    pagination = accounts.search_users(query, max(page, 1), current_app.config["USERS_PER_PAGE"])
+    return render_template(
+        "admin/users.html", pagination=pagination, query=query, form=RoleForm()
+    )
+
+
+@bp.route("/pengguna/<int:user_id>/peran", methods=["POST"])
+@require(can_manage_users)
+def change_role(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = RoleForm()
+    target = url_for("admin.users", q=request.form.get("q", "")[:100] or None)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.change_role(current_user, user, form.role.data)
+    except ServiceError as e:
+        flash(str(e), "error")
+    else:
+        flash(_("%(name)s is now: %(role)s.", name=user.full_name, role=role_label(user.role)), "success")
+    return redirect(target)
+
+
+def role_label(role: str) -> str:
+    return {"trainee": _("Trainee"), "trainer": _("Trainer"), "admin": _("Administrator")}.get(role, role)
+
+
+@bp.app_context_processor
+def role_labels():
+    return {"role_label": role_label}

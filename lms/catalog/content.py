@@ -1,0 +1,512 @@
+"""The courses/ loader: parse and validate course folders into plain dataclasses.
+
+No database here: `load_tree(path)` returns the courses and every problem found, each as
+`file:line: message`. The sync step (sync.py) writes what this returns.
+"""
+
+import hashlib
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown
+import nh3
+import yaml
+from markdown.treeprocessors import Treeprocessor
+
+from ..quizzes.types import TYPE_KEYS, TYPES
+
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG_RE = re.compile(rf"^{SLUG}$")
+NUMBERED_RE = re.compile(rf"^(\d{{2}})-({SLUG})$")
+LESSON_RE = re.compile(rf"^(\d{{2}})-({SLUG})\.md$")
+LEVELS = ("dasar", "menengah", "lanjut")
+REQUIREMENTS = ("all_lessons", "module_quizzes", "final_exam")
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+MAX_IMAGE_BYTES = 1024 * 1024
+MEDIA_PREFIX = "/kursus/{course}/media/"
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "code",
+    "pre", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "figure",
+    "figcaption", "sup", "sub", "dl", "dt", "dd",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+
+
+@dataclass
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class QuizData:
+    key: str
+    title: str
+    settings: dict
+    questions: list
+
+
+@dataclass
+class LessonData:
+    slug: str
+    position: int
+    title: str
+    minutes: int
+    html: str
+
+
+@dataclass
+class ModuleData:
+    slug: str
+    position: int
+    title: str
+    summary: str
+    objectives: list
+    lessons: list = field(default_factory=list)
+    quiz: QuizData | None = None
+
+
+@dataclass
+class AssetData:
+    path: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class CourseData:
+    slug: str
+    title: str
+    summary: str
+    level: str
+    hours: int
+    version: str
+    certificate_title: str
+    certificate_requires: list
+    modules: list = field(default_factory=list)
+    final_exam: QuizData | None = None
+    assets: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+class LineDict(dict):
+    line = 1
+
+
+class _Loader(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        duplicate = {k for k in keys if keys.count(k) > 1}
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key: {', '.join(sorted(duplicate))}", node.start_mark
+            )
+        mapping = LineDict(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+_Loader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping
+)
+
+
+class Reader:
+    """Collects problems while reading one tree."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> Path:
+        try:
+            return path.relative_to(self.root.parent)
+        except ValueError:
+            return path
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(self.rel(path), line, message))
+
+    def yaml(self, path: Path, text: str | None = None, line_offset: int = 0):
+        """The mapping in a YAML file (or text), or None after recording a problem."""
+        try:
+            if text is None:
+                text = path.read_text(encoding="utf-8")
+            data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        except UnicodeDecodeError:
+            self.problem(path, 1, "the file is not UTF-8 text")
+            return None
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+            line = (mark.line + 1 if mark else 1) + line_offset
+            message = getattr(e, "problem", None) or str(e)
+            self.problem(path, line, f"invalid YAML: {message}")
+            return None
+        if not isinstance(data, dict):
+            self.problem(path, 1 + line_offset, "expected a mapping of keys to values")
+            return None
+        if line_offset:
+            _shift_lines(data, line_offset)
+        return data
+
+    def text(self, path: Path, data: dict, key: str, required=True, max_len=200) -> str:
+        value = data.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.problem(path, data.line, f"'{key}' must be a non-empty text")
+            return ""
+        if len(value) > max_len:
+            self.problem(path, data.line, f"'{key}' is longer than {max_len} characters")
+        return value.strip()
+
+    def integer(self, path, data, key, minimum=0, maximum=None, required=True, default=None):
+        value = data.get(key, default)
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(path, data.line, f"'{key}' must be a whole number")
+            return default
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            self.problem(path, data.line, f"'{key}' must be {bound}")
+        return value
+
+    def unknown_keys(self, path, data, allowed) -> None:
+        unknown = set(data) - set(allowed)
+        if unknown:
+            self.problem(path, data.line, f"unknown key: {', '.join(sorted(map(str, unknown)))}")
+
+
+def _shift_lines(data, offset):
+    if isinstance(data, LineDict):
+        data.line += offset
+        for value in data.values():
+            _shift_lines(value, offset)
+    elif isinstance(data, list):
+        for value in data:
+            _shift_lines(value, offset)
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+class _Images(Treeprocessor):
+    """Check every image and point it at the course's media route."""
+
+    def __init__(self, md, on_image):
+        super().__init__(md)
+        self.on_image = on_image
+
+    def run(self, root):
+        for img in root.iter("img"):
+            img.set("src", self.on_image(img.get("src", ""), img.get("alt", "")))
+
+
+def render_markdown(text: str, on_image) -> str:
+    md = markdown.Markdown(extensions=["tables", "sane_lists"])
+    md.treeprocessors.register(_Images(md, on_image), "lms_images", 0)
+    html = md.convert(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+# ---------------------------------------------------------------- the tree
+
+
+def course_dirs(path: Path) -> list[Path]:
+    """A single course folder, or every course folder inside `path`."""
+    if (path / "course.yaml").exists():
+        return [path]
+    return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def load_tree(path: str | Path) -> tuple[list[CourseData], list[Problem]]:
+    path = Path(path)
+    if not path.is_dir():
+        return [], [Problem(path, 0, "not a folder")]
+    reader = Reader(path if not (path / "course.yaml").exists() else path.parent)
+    courses = [c for c in (load_course(reader, d) for d in course_dirs(path)) if c is not None]
+    return courses, reader.problems
+
+
+def load_course(reader: Reader, folder: Path) -> CourseData | None:
+    slug = folder.name
+    yaml_path = folder / "course.yaml"
+    if not SLUG_RE.match(slug):
+        reader.problem(folder, 0, "a course folder name must be a slug: lowercase letters, digits, -")
+    if not yaml_path.exists():
+        reader.problem(yaml_path, 0, "course.yaml is missing")
+        return None
+    data = reader.yaml(yaml_path)
+    if data is None:
+        return None
+    reader.unknown_keys(
+        yaml_path,
+        data,
+        ["title", "summary", "level", "hours", "version", "language", "certificate"],
+    )
+    title = reader.text(yaml_path, data, "title")
+    summary = reader.text(yaml_path, data, "summary", max_len=2000)
+    level = data.get("level")
+    if level not in LEVELS:
+        reader.problem(yaml_path, data.line, f"'level' must be one of: {', '.join(LEVELS)}")
+    hours = reader.integer(yaml_path, data, "hours", minimum=1, maximum=1000)
+    version = data.get("version")
+    if not isinstance(version, str | int | float) or isinstance(version, bool) or str(version) == "":
+        reader.problem(yaml_path, data.line, "'version' must be a number or text")
+    if data.get("language") != "id":
+        reader.problem(yaml_path, data.line, "'language' must be 'id'")
+    cert_title, requires = "", []
+    certificate = data.get("certificate")
+    if certificate is not None:
+        if not isinstance(certificate, dict):
+            reader.problem(yaml_path, data.line, "'certificate' must be a mapping")
+        else:
+            reader.unknown_keys(yaml_path, certificate, ["title", "requires"])
+            cert_title = reader.text(yaml_path, certificate, "title")
+            requires = certificate.get("requires", [])
+            if not isinstance(requires, list) or not set(requires) <= set(REQUIREMENTS):
+                reader.problem(
+                    yaml_path,
+                    certificate.line,
+                    f"'requires' must list some of: {', '.join(REQUIREMENTS)}",
+                )
+                requires = []
+    course = CourseData(
+        slug=slug,
+        title=title,
+        summary=summary,
+        level=level if level in LEVELS else "",
+        hours=hours or 0,
+        version=str(version),
+        certificate_title=cert_title,
+        certificate_requires=requires,
+    )
+    positions: dict = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            match = NUMBERED_RE.match(entry.name)
+            if not match:
+                reader.problem(entry, 0, "a module folder is named NN-slug, e.g. 01-pengenalan")
+                continue
+            number = int(match.group(1))
+            if number in positions:
+                reader.problem(entry, 0, f"two modules are numbered {match.group(1)}")
+            positions[number] = entry
+            module = load_module(reader, course, entry, number, match.group(2))
+            if module is not None:
+                course.modules.append(module)
+        elif entry.name == "final-exam.yaml":
+            course.final_exam = load_quiz(reader, entry, "final-exam")
+        elif entry.name != "course.yaml":
+            reader.problem(entry, 0, "unexpected file in a course folder")
+    if not course.modules:
+        reader.problem(folder, 0, "a course needs at least one module")
+    if "final_exam" in requires and course.final_exam is None:
+        reader.problem(yaml_path, data.line, "'final_exam' is required but final-exam.yaml is missing")
+    return course
+
+
+def load_module(reader, course, folder, position, slug) -> ModuleData | None:
+    yaml_path = folder / "module.yaml"
+    if not yaml_path.exists():
+        reader.problem(yaml_path, 0, "module.yaml is missing")
+        return None
+    data = reader.yaml(yaml_path)
+    if data is None:
+        return None
+    reader.unknown_keys(yaml_path, data, ["title", "summary", "objectives"])
+    objectives = data.get("objectives", [])
+    if not isinstance(objectives, list) or not all(isinstance(o, str) and o.strip() for o in objectives):
+        reader.problem(yaml_path, data.line, "'objectives' must be a list of texts")
+        objectives = []
+    module = ModuleData(
+        slug=slug,
+        position=position,
+        title=reader.text(yaml_path, data, "title"),
+        summary=reader.text(yaml_path, data, "summary", required=False, max_len=2000),
+        objectives=[o.strip() for o in objectives],
+    )
+    numbers: set = set()
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name == "module.yaml":
+            continue
+        if entry.name == "quiz.yaml":
+            module.quiz = load_quiz(reader, entry, f"module:{slug}")
+        elif entry.suffix.lower() in IMAGE_TYPES and entry.is_file():
+            continue  # read when a lesson refers to it
+        elif entry.suffix == ".md":
+            match = LESSON_RE.match(entry.name)
+            if not match:
+                reader.problem(entry, 0, "a lesson file is named NN-slug.md, e.g. 01-apa-itu-kim.md")
+                continue
+            number = int(match.group(1))
+            if number in numbers:
+                reader.problem(entry, 0, f"two lessons are numbered {match.group(1)}")
+            numbers.add(number)
+            lesson = load_lesson(reader, course, entry, number, match.group(2))
+            if lesson is not None:
+                module.lessons.append(lesson)
+        else:
+            reader.problem(entry, 0, "unexpected file in a module folder")
+    if not module.lessons:
+        reader.problem(folder, 0, "a module needs at least one lesson")
+    return module
+
+
+def load_lesson(reader, course, path, position, slug) -> LessonData | None:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        reader.problem(path, 1, "the file is not UTF-8 text")
+        return None
+    lines = raw.splitlines()
+    if not lines or lines[0].strip() != "---":
+        reader.problem(path, 1, "a lesson starts with front matter between '---' lines")
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        reader.problem(path, 1, "the front matter has no closing '---'")
+        return None
+    meta = reader.yaml(path, "\n".join(lines[1:end]), line_offset=1)
+    if meta is None:
+        return None
+    reader.unknown_keys(path, meta, ["title", "minutes"])
+    title = reader.text(path, meta, "title")
+    minutes = reader.integer(path, meta, "minutes", minimum=1, maximum=600)
+    body = "\n".join(lines[end + 1 :])
+    if not body.strip():
+        reader.problem(path, end + 2, "the lesson has no text")
+
+    def on_image(src: str, alt: str) -> str:
+        line = next((i + 1 for i, text in enumerate(lines) if src in text), end + 2)
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            reader.problem(path, line, f"image '{src}' must be a file in the course folder")
+            return ""
+        if not alt.strip():
+            reader.problem(path, line, f"image '{src}' needs alt text: ![description]({src})")
+        target = (path.parent / unquote(parts.path)).resolve()
+        course_root = path.parent.parent.resolve()
+        if not target.is_relative_to(course_root) or not target.is_file():
+            reader.problem(path, line, f"image '{src}' not found")
+            return ""
+        content_type = IMAGE_TYPES.get(target.suffix.lower())
+        if content_type is None:
+            reader.problem(path, line, f"image '{src}' must be PNG, JPEG or SVG")
+            return ""
+        data = target.read_bytes()
+        if len(data) > MAX_IMAGE_BYTES:
+            reader.problem(path, line, f"image '{src}' is larger than 1 MB")
+            return ""
+        rel = target.relative_to(course_root).as_posix()
+        course.assets[rel] = AssetData(rel, content_type, data)
+        return MEDIA_PREFIX.format(course=course.slug) + rel
+
+    try:
+        html = render_markdown(body, on_image)
+    except (ValueError, etree.ParseError) as e:  # pragma: no cover - markdown is forgiving
+        reader.problem(path, end + 2, f"the Markdown could not be read: {e}")
+        return None
+    return LessonData(slug=slug, position=position, title=title, minutes=minutes or 1, html=html)
+
+
+QUIZ_KEYS = [
+    "title", "pass_mark", "max_attempts", "cooldown_minutes", "time_limit_minutes",
+    "questions_per_attempt", "shuffle_options", "questions",
+]
+
+
+def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
+    data = reader.yaml(path)
+    if data is None:
+        return None
+    reader.unknown_keys(path, data, QUIZ_KEYS)
+    title = reader.text(path, data, "title")
+    settings = {
+        "pass_mark": reader.integer(path, data, "pass_mark", minimum=0, maximum=100),
+        "max_attempts": reader.integer(path, data, "max_attempts", minimum=1, required=False),
+        "cooldown_minutes": reader.integer(path, data, "cooldown_minutes", minimum=0, default=0),
+        "time_limit_minutes": reader.integer(
+            path, data, "time_limit_minutes", minimum=1, required=False
+        ),
+        "questions_per_attempt": reader.integer(
+            path, data, "questions_per_attempt", minimum=1, required=False
+        ),
+        "shuffle_options": data.get("shuffle_options", False),
+    }
+    if settings["shuffle_options"] not in (True, False):
+        reader.problem(path, data.line, "'shuffle_options' must be true or false")
+    questions_data = data.get("questions")
+    if not isinstance(questions_data, list) or not questions_data:
+        reader.problem(path, data.line, "'questions' must list at least one question")
+        return None
+    questions, ids = [], set()
+    for q in questions_data:
+        question = load_question(reader, path, q, data.line, ids)
+        if question is not None:
+            questions.append(question)
+    per_attempt = settings["questions_per_attempt"]
+    if isinstance(per_attempt, int) and per_attempt > len(questions_data):
+        reader.problem(
+            path,
+            data.line,
+            f"'questions_per_attempt' is {per_attempt} but the bank has {len(questions_data)} questions",
+        )
+    return QuizData(key=key, title=title, settings=settings, questions=questions)
+
+
+def load_question(reader, path, q, default_line, ids) -> dict | None:
+    if not isinstance(q, dict):
+        reader.problem(path, default_line, "each question must be a mapping")
+        return None
+    line = q.line
+    qid = q.get("id")
+    if not isinstance(qid, str) or not SLUG_RE.match(qid):
+        reader.problem(path, line, "'id' must be a slug: lowercase letters, digits and -")
+        return None
+    if qid in ids:
+        reader.problem(path, line, f"question id '{qid}' is used twice")
+    ids.add(qid)
+    qtype = q.get("type")
+    if qtype not in TYPES:
+        reader.problem(path, line, f"'type' must be one of: {', '.join(TYPES)}")
+        return None
+    reader.unknown_keys(path, q, {"id", "type", "prompt", "explanation"} | TYPE_KEYS[qtype])
+    prompt = reader.text(path, q, "prompt", max_len=2000)
+    explanation = reader.text(path, q, "explanation", max_len=3000)
+    problems = TYPES[qtype].validate(q, line)
+    for message, pline in problems:
+        reader.problem(path, pline, f"question '{qid}': {message}")
+    if problems or not prompt or not explanation:
+        return None
+    return {"id": qid, "type": qtype, "prompt": prompt, "explanation": explanation,
+            **TYPES[qtype].normalise(q)}

@@ -1,0 +1,286 @@
+"""Catalogue, enrolment and progress: the rules, and the queries pages need."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from threading import Lock
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Course, CourseAsset, Enrolment, Lesson, LessonProgress, Module
+
+
+@dataclass(frozen=True)
+class LessonItem:
+    id: int
+    slug: str
+    title: str
+    minutes: int
+    module_id: int
+
+
+@dataclass
+class ModuleItem:
+    id: int
+    slug: str
+    position: int
+    title: str
+    summary: str
+    objectives: list
+    lessons: list = field(default_factory=list)
+
+    @property
+    def minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+
+@dataclass
+class Outline:
+    """A course's visible modules and lessons, in order."""
+
+    modules: list
+
+    @property
+    def lessons(self) -> list[LessonItem]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def minutes(self) -> int:
+        return sum(m.minutes for m in self.modules)
+
+    def neighbours(self, lesson_id: int) -> tuple[LessonItem | None, LessonItem | None]:
+        lessons = self.lessons
+        ids = [lesson.id for lesson in lessons]
+        if lesson_id not in ids:
+            return None, None
+        i = ids.index(lesson_id)
+        return (lessons[i - 1] if i > 0 else None, lessons[i + 1] if i + 1 < len(lessons) else None)
+
+    def module_of(self, lesson_id: int) -> ModuleItem | None:
+        return next((m for m in self.modules if any(x.id == lesson_id for x in m.lessons)), None)
+
+    def next_unfinished(self, done: set) -> LessonItem | None:
+        return next((lesson for lesson in self.lessons if lesson.id not in done), None)
+
+
+_outlines: dict[int, tuple[datetime, Outline]] = {}
+_outlines_lock = Lock()
+
+
+def outline(course: Course) -> Outline:
+    """The course outline, cached per process until the course is re-imported."""
+    cached = _outlines.get(course.id)
+    if cached and cached[0] == course.updated_at:
+        return cached[1]
+    modules: dict[int, ModuleItem] = {}
+    rows = db.session.execute(
+        select(Module, Lesson.id, Lesson.slug, Lesson.title, Lesson.minutes)
+        .join(Lesson, and_(Lesson.module_id == Module.id, Lesson.hidden.is_(False)))
+        .where(Module.course_id == course.id, Module.hidden.is_(False))
+        .order_by(Module.position, Lesson.position)
+    )
+    for module, lesson_id, slug, title, minutes in rows:
+        item = modules.get(module.id)
+        if item is None:
+            item = modules[module.id] = ModuleItem(
+                module.id, module.slug, module.position, module.title, module.summary,
+                list(module.objectives or []),
+            )
+        item.lessons.append(LessonItem(lesson_id, slug, title, minutes, module.id))
+    result = Outline(list(modules.values()))
+    with _outlines_lock:
+        _outlines[course.id] = (course.updated_at, result)
+    return result
+
+
+def visible_courses() -> list[Course]:
+    return list(db.session.scalars(select(Course).where(Course.hidden.is_(False)).order_by(Course.title)))
+
+
+def get_course(slug: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.slug == slug, Course.hidden.is_(False)))
+
+
+def get_enrolment(user, course: Course) -> Enrolment | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+
+
+def completed_lessons(user, course_id: int) -> set[int]:
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == user.id, LessonProgress.course_id == course_id
+            )
+        )
+    )
+
+
+def enrol(user, course: Course) -> Enrolment:
+    """Enrol self-paced; enrolling twice returns the existing enrolment."""
+    if course.hidden:
+        raise ServiceError(_l("This course is not available."))
+    existing = get_enrolment(user, course)
+    if existing is not None:
+        return existing
+    enrolment = Enrolment(user_id=user.id, course_id=course.id)
+    db.session.add(enrolment)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a second click raced the first
+        db.session.rollback()
+        return get_enrolment(user, course)
+    return enrolment
+
+
+@dataclass
+class LessonPage:
+    course: Course
+    lesson: Lesson
+    enrolment: Enrolment | None
+    outline: Outline
+    done: set
+
+
+def lesson_page(user, course_slug: str, lesson_id: int) -> LessonPage | None:
+    """Everything the lesson page shows, in two queries (plus the signed-in user)."""
+    row = db.session.execute(
+        select(Lesson, Course, Enrolment)
+        .join(Course, Course.id == Lesson.course_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .outerjoin(
+            Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
+        )
+        .where(
+            Lesson.id == lesson_id,
+            Course.slug == course_slug,
+            Lesson.hidden.is_(False),
+            Module.hidden.is_(False),
+            Course.hidden.is_(False),
+        )
+    ).first()
+    if row is None:
+        return None
+    lesson, course, enrolment = row
+    done = completed_lessons(user, course.id) if enrolment else set()
+    return LessonPage(course, lesson, enrolment, outline(course), done)
+
+
+def complete_lesson(user, course: Course, lesson_id: int) -> LessonItem | None:
+    """Mark a lesson complete (idempotent); returns the next lesson, if any."""
+    enrolment = get_enrolment(user, course)
+    if enrolment is None:
+        raise ServiceError(_l("Enrol in the course first."))
+    course_outline = outline(course)
+    if lesson_id not in {lesson.id for lesson in course_outline.lessons}:
+        raise ServiceError(_l("This lesson is not part of the course."))
+    done = completed_lessons(user, course.id)
+    now = utcnow()
+    if lesson_id not in done:
+        db.session.add(
+            LessonProgress(user_id=user.id, lesson_id=lesson_id, course_id=course.id, completed_at=now)
+        )
+        done.add(lesson_id)
+    enrolment.last_lesson_id = lesson_id
+    enrolment.last_activity_at = now
+    if enrolment.completed_at is None and all(x.id in done for x in course_outline.lessons):
+        enrolment.completed_at = now
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same lesson marked twice at once
+        db.session.rollback()
+    _, following = course_outline.neighbours(lesson_id)
+    return following
+
+
+def resume_lesson(user, course: Course) -> LessonItem | None:
+    return outline(course).next_unfinished(completed_lessons(user, course.id))
+
+
+def resume_url(user) -> str | None:
+    """The next lesson of the course this person worked on most recently, if unfinished."""
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user.id, Course.hidden.is_(False))
+        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())
+        .limit(1)
+    )
+    if enrolment is None:
+        return None
+    lesson = resume_lesson(user, enrolment.course)
+    if lesson is None:
+        return None
+    return url_for("catalog.lesson", slug=enrolment.course.slug, lesson_id=lesson.id)
+
+
+@dataclass
+class Progress:
+    course: Course
+    enrolment: Enrolment
+    done: int
+    total: int
+    next_lesson: LessonItem | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def my_learning(user) -> list[Progress]:
+    """Every course this person is enrolled in, most recently active first."""
+    rows = db.session.execute(
+        select(Enrolment, Course)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user.id, Course.hidden.is_(False))
+        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())
+    ).all()
+    done_rows = db.session.execute(
+        select(LessonProgress.course_id, LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user.id
+        )
+    ).all()
+    done_by_course: dict[int, set] = {}
+    for course_id, lesson_id in done_rows:
+        done_by_course.setdefault(course_id, set()).add(lesson_id)
+    result = []
+    for enrolment, course in rows:
+        course_outline = outline(course)
+        done = done_by_course.get(course.id, set())
+        visible = {x.id for x in course_outline.lessons}
+        result.append(
+            Progress(
+                course, enrolment, len(done & visible), len(visible),
+                course_outline.next_unfinished(done),
+            )
+        )
+    return result
+
+
+def course_stats() -> dict[int, tuple[int, int]]:
+    """(lessons, minutes) per visible course, for the catalogue."""
+    rows = db.session.execute(
+        select(Lesson.course_id, func.count(Lesson.id), func.sum(Lesson.minutes))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.hidden.is_(False), Module.hidden.is_(False))
+        .group_by(Lesson.course_id)
+    )
+    return {course_id: (count, minutes or 0) for course_id, count, minutes in rows}
+
+
+def get_asset(course_slug: str, path: str) -> CourseAsset | None:
+    return db.session.scalar(
+        select(CourseAsset)
+        .join(Course, Course.id == CourseAsset.course_id)
+        .where(Course.slug == course_slug, CourseAsset.path == path)
+    )

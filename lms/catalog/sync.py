@@ -1,0 +1,190 @@
+"""Write loaded courses to the database: upsert by slug, hide what was removed. One transaction."""
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .content import CourseData, QuizData
+from .models import Course, CourseAsset, Lesson, Module, Quiz
+
+
+class Report:
+    def __init__(self):
+        self.counts: Counter = Counter()
+
+    def add(self, kind: str, what: str) -> None:
+        self.counts[(kind, what)] += 1
+
+    def lines(self) -> list[str]:
+        kinds = ("courses", "modules", "lessons", "quizzes", "images")
+        return [
+            f"{kind}: {self.counts[(kind, 'created')]} created, "
+            f"{self.counts[(kind, 'updated')]} updated, {self.counts[(kind, 'hidden')]} hidden"
+            for kind in kinds
+        ]
+
+    def total(self, what: str) -> int:
+        return sum(n for (_, w), n in self.counts.items() if w == what)
+
+
+def _apply(obj, values: dict) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _upsert(report, kind, existing, make, values):
+    """Update `existing` with values (counting a change), or create it."""
+    if existing is None:
+        obj = make(**values)
+        db.session.add(obj)
+        report.add(kind, "created")
+        return obj, True
+    changed = _apply(existing, {**values, "hidden": False})
+    if changed:
+        report.add(kind, "updated")
+    return existing, changed
+
+
+def _hide(report, kind, items) -> None:
+    for item in items:
+        if not item.hidden:
+            item.hidden = True
+            report.add(kind, "hidden")
+
+
+def sync_courses(courses: list[CourseData], hide_missing: bool = True) -> Report:
+    """Upsert every course; with hide_missing, courses absent from the list are hidden."""
+    report = Report()
+    try:
+        by_slug = {c.slug: c for c in db.session.scalars(select(Course))}
+        for data in courses:
+            _sync_course(report, by_slug.get(data.slug), data)
+        if hide_missing:
+            seen = {c.slug for c in courses}
+            _hide(report, "courses", [c for slug, c in by_slug.items() if slug not in seen])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _sync_course(report: Report, course: Course | None, data: CourseData) -> None:
+    values = {
+        "slug": data.slug,
+        "title": data.title,
+        "summary": data.summary,
+        "level": data.level,
+        "hours": data.hours,
+        "version": data.version,
+        "certificate_title": data.certificate_title,
+        "certificate_requires": data.certificate_requires,
+    }
+    course, changed = _upsert(report, "courses", course, Course, values)
+    db.session.flush()
+    any_change = changed
+
+    modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
+    lessons = {
+        (lesson.module_id, lesson.slug): lesson
+        for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))
+    }
+    quizzes = {q.key: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    seen_modules, seen_lessons, seen_quizzes = set(), set(), set()
+    for m in data.modules:
+        module, changed = _upsert(
+            report,
+            "modules",
+            modules.get(m.slug),
+            Module,
+            {
+                "course_id": course.id,
+                "slug": m.slug,
+                "position": m.position,
+                "title": m.title,
+                "summary": m.summary,
+                "objectives": m.objectives,
+            },
+        )
+        db.session.flush()
+        any_change |= changed
+        seen_modules.add(module.id)
+        for lesson_data in m.lessons:
+            lesson, changed = _upsert(
+                report,
+                "lessons",
+                lessons.get((module.id, lesson_data.slug)),
+                Lesson,
+                {
+                    "course_id": course.id,
+                    "module_id": module.id,
+                    "slug": lesson_data.slug,
+                    "position": lesson_data.position,
+                    "title": lesson_data.title,
+                    "minutes": lesson_data.minutes,
+                    "html": lesson_data.html,
+                },
+            )
+            db.session.flush()
+            any_change |= changed
+            seen_lessons.add(lesson.id)
+        if m.quiz is not None:
+            any_change |= _sync_quiz(report, course, module.id, quizzes.get(m.quiz.key), m.quiz)
+            seen_quizzes.add(m.quiz.key)
+    if data.final_exam is not None:
+        any_change |= _sync_quiz(report, course, None, quizzes.get("final-exam"), data.final_exam)
+        seen_quizzes.add("final-exam")
+
+    hidden_before = report.total("hidden")
+    _hide(report, "modules", [m for m in modules.values() if m.id not in seen_modules])
+    _hide(report, "lessons", [x for x in lessons.values() if x.id not in seen_lessons])
+    _hide(report, "quizzes", [q for key, q in quizzes.items() if key not in seen_quizzes])
+    any_change |= report.total("hidden") > hidden_before
+
+    assets = {
+        a.path: a
+        for a in db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id))
+    }
+    for path, asset in data.assets.items():
+        existing = assets.get(path)
+        if existing is None:
+            db.session.add(
+                CourseAsset(
+                    course_id=course.id,
+                    path=path,
+                    content_type=asset.content_type,
+                    sha256=asset.sha256,
+                    data=asset.data,
+                )
+            )
+            report.add("images", "created")
+        elif existing.sha256 != asset.sha256:
+            existing.data, existing.sha256 = asset.data, asset.sha256
+            existing.content_type = asset.content_type
+            report.add("images", "updated")
+    if any_change:
+        course.updated_at = utcnow()
+
+
+def _sync_quiz(report, course, module_id, quiz: Quiz | None, data: QuizData) -> bool:
+    _, changed = _upsert(
+        report,
+        "quizzes",
+        quiz,
+        Quiz,
+        {
+            "course_id": course.id,
+            "module_id": module_id,
+            "key": data.key,
+            "title": data.title,
+            "settings": data.settings,
+            "questions": data.questions,
+        },
+    )
+    return changed

@@ -1,0 +1,114 @@
+"""Command-line: `flask --app lms users|courses|demo …`."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+
+from .accounts import services as accounts
+from .accounts.models import ROLES, User
+from .catalog.content import load_tree
+from .catalog.sync import sync_courses
+from .errors import FormErrors
+from .extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+courses_cli = AppGroup("courses", help="Check and import courses/.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(ROLES), default="trainee", show_default=True)
+@click.option("--name", "full_name", required=True, help="Nama lengkap.")
+@click.option("--login", required=True, help="Email or Indonesian mobile number.")
+@click.option("--province", required=True, help="Province code, e.g. 31 (DKI Jakarta).")
+@click.option("--regency", required=True, help="Kabupaten/kota code, e.g. 31.71.")
+@click.password_option(help="Prompted when omitted.")
+def create_user(role, full_name, login, province, regency, password):
+    """Create an account (e.g. the first admin)."""
+    try:
+        user = accounts.create_user(
+            full_name=full_name,
+            login=login,
+            password=password,
+            province_code=province,
+            regency_code=regency,
+            role=role,
+            require_consent=False,
+        )
+    except FormErrors as e:
+        for name, message in e.errors.items():
+            click.echo(f"{name}: {message}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {user.role} {user.full_name} <{user.login_name}> (id {user.id}).")
+
+
+def _path(path):
+    return path or current_app.config["COURSES_DIR"]
+
+
+@courses_cli.command("check")
+@click.argument("path", required=False)
+def check(path):
+    """Validate course folders; print file:line: message for each problem."""
+    courses, problems = load_tree(_path(path))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    lessons = sum(len(m.lessons) for c in courses for m in c.modules)
+    click.echo(f"OK: {len(courses)} course(s), {lessons} lesson(s).")
+
+
+@courses_cli.command("import")
+@click.argument("path", required=False)
+@click.option("--keep-missing", is_flag=True, help="Do not hide courses absent from PATH.")
+def import_(path, keep_missing):
+    """Import course folders (idempotent). A tree with any problem writes nothing."""
+    courses, problems = load_tree(_path(path))
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo("Nothing imported: fix the problems above first.", err=True)
+        sys.exit(1)
+    report = sync_courses(courses, hide_missing=not keep_missing)
+    for line in report.lines():
+        click.echo(line)
+
+
+DEMO_ACCOUNTS = [
+    ("admin", "Admin Demo", "admin@contoh.id"),
+    ("trainer", "Pelatih Demo", "pelatih@contoh.id"),
+    ("trainee", "Peserta Demo", "081234567890"),
+]
+DEMO_PASSWORD = "akademi-kim-demo"
+
+
+@click.command("demo-accounts")
+@with_appcontext
+def demo_accounts():
+    """Create the demo accounts, only when the database has no users yet (used by make run)."""
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("Database already has accounts: no demo accounts created.")
+        return
+    for role, name, login in DEMO_ACCOUNTS:
+        accounts.create_user(
+            full_name=name,
+            login=login,
+            password=DEMO_PASSWORD,
+            province_code="11",
+            regency_code="11.11",
+            role=role,
+            require_consent=False,
+        )
+    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    for role, _, login in DEMO_ACCOUNTS:
+        click.echo(f"  {role:8} {login}")
+
+
+def register_cli(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(courses_cli)
+    app.cli.add_command(demo_accounts)

@@ -1,0 +1,49 @@
+"""Configuration: defaults, overridden by LMS_* environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"LMS_{name}", default)
+
+
+def _secret_key(instance_path: str) -> str:
+    """LMS_SECRET_KEY, or a key generated once into the instance folder."""
+    key = _env("SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_config(instance_path: str) -> dict:
+    database_url = _env("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "lms.sqlite3")
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
+        if not database_url.startswith("sqlite")
+        else {},
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "COURSES_DIR": _env("COURSES_DIR", str(ROOT / "courses")),
+        "PRIVACY_VERSION": _env("PRIVACY_VERSION", "2026-11"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "USERS_PER_PAGE": 25,
+    }

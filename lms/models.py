@@ -1,0 +1,12 @@
+"""Every model, imported so the metadata (and Alembic) sees them all."""
+
+from .accounts.models import ConsentEvent, User  # noqa: F401
+from .catalog.models import (  # noqa: F401
+    Course,
+    CourseAsset,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Module,
+    Quiz,
+)

@@ -1,0 +1,54 @@
+"""Small helpers shared by views and templates."""
+
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from . import permissions, regions
+
+
+def safe_next(default: str) -> str:
+    """The `next` target if it stays on this site, else `default`."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and "\\" not in target:
+        return target
+    return default
+
+
+def input_attrs(field, hint=None, autocomplete=None, type=None) -> dict:
+    """HTML attributes for a form input: error and hint wiring for screen readers."""
+    attrs = {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.id}-error"
+    elif hint:
+        attrs["aria-describedby"] = f"{field.id}-hint"
+    if autocomplete:
+        attrs["autocomplete"] = autocomplete
+    if type:
+        attrs["type"] = type
+    return attrs
+
+
+LEVELS = {"dasar": _l("Basic"), "menengah": _l("Intermediate"), "lanjut": _l("Advanced")}
+
+
+def level_label(level: str) -> str:
+    return str(LEVELS.get(level, level))
+
+
+def register_template_helpers(app):
+    app.add_template_global(input_attrs)  # macros imported without context need it
+    @app.context_processor
+    def helpers():
+        return {
+            "get_locale": get_locale,
+            "format_date": format_date,
+            "format_datetime": format_datetime,
+            "region_name": regions.name,
+            "permissions": permissions,
+            "level_label": level_label,
+        }
