@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -45,6 +46,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+class IdConverter(IntegerConverter):
+    """A database id: a positive integer that fits the column, else 404."""
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -56,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -88,6 +97,15 @@ def create_app(config: dict | None = None) -> Flask:
         if "text/html" in response.content_type and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # PostgreSQL cannot store NUL in text; no honest request contains one.
+        values = [request.path, *request.args.values()]
+        if request.method == "POST":
+            values += request.form.values()
+        if any("\x00" in v for v in values):
+            abort(400)
 
     @app.before_request
     def keep_session_permanent():

@@ -103,7 +103,7 @@ def demo_accounts():
             role=role,
             require_consent=False,
         )
-    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, _, login in DEMO_ACCOUNTS:
         click.echo(f"  {role:8} {login}")
 

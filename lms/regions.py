@@ -18,7 +18,10 @@ class Region:
 @cache
 def _all() -> dict[str, Region]:
     with DATA.open(encoding="utf-8") as f:
-        return {row["kode"]: Region(row["kode"], row["nama"], row["tingkat"]) for row in csv.DictReader(f)}
+        return {
+            row["kode"]: Region(row["kode"], row["nama"], row["tingkat"])
+            for row in csv.DictReader(f)
+        }
 
 
 def provinces() -> list[Region]:
@@ -29,7 +32,8 @@ def regencies(province_code: str | None = None) -> list[Region]:
     return [
         r
         for r in _all().values()
-        if r.level != "provinsi" and (province_code is None or r.code.split(".")[0] == province_code)
+        if r.level != "provinsi"
+        and (province_code is None or r.code.split(".")[0] == province_code)
     ]
 
 
@@ -44,4 +48,6 @@ def name(code: str | None) -> str:
 
 def belongs_to(regency_code: str, province_code: str) -> bool:
     region = get(regency_code)
-    return bool(region and region.level != "provinsi" and regency_code.split(".")[0] == province_code)
+    return bool(
+        region and region.level != "provinsi" and regency_code.split(".")[0] == province_code
+    )

@@ -13,7 +13,12 @@ def safe_next(default: str) -> str:
     """The `next` target if it stays on this site, else `default`."""
     target = request.values.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and "\\" not in target:
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.netloc
+        and "\\" not in target
+    ):
         return target
     return default
 
@@ -42,6 +47,7 @@ def level_label(level: str) -> str:
 
 def register_template_helpers(app):
     app.add_template_global(input_attrs)  # macros imported without context need it
+
     @app.context_processor
     def helpers():
         return {

@@ -45,7 +45,13 @@ def test_region_sets_time_zone(app, client):
 
 
 def test_phone_forms_normalise_to_one_number():
-    for raw in ("081234567890", "+6281234567890", "6281234567890", "0812 3456 7890", "0812.3456.7890"):
+    for raw in (
+        "081234567890",
+        "+6281234567890",
+        "6281234567890",
+        "0812 3456 7890",
+        "0812.3456.7890",
+    ):
         assert normalize_phone(raw) == "+6281234567890"
     for bad in ("021345678", "12345", "0812", "+1 555 1234567", "08123456789012345", "abc"):
         assert normalize_phone(bad) is None
@@ -156,22 +162,37 @@ def test_edit_profile(app, client, make_user, auth):
     auth.login("siti@contoh.id")
     taken = client.post(
         "/akun",
-        data={"full_name": "Siti", "login": "0812 9999 0000", "province": "11",
-              "regency": "11.11", "timezone": "WIB", "locale": "id"},
+        data={
+            "full_name": "Siti",
+            "login": "0812 9999 0000",
+            "province": "11",
+            "regency": "11.11",
+            "timezone": "WIB",
+            "locale": "id",
+        },
     )
     assert taken.status_code == 400
     assert "Nomor HP ini sudah terdaftar" in taken.get_data(as_text=True)
 
     response = client.post(
         "/akun",
-        data={"full_name": "  Siti   Nurhaliza ", "login": "siti.baru@contoh.id", "province": "51",
-              "regency": "51.71", "timezone": "WITA", "locale": "en"},
+        data={
+            "full_name": "  Siti   Nurhaliza ",
+            "login": "siti.baru@contoh.id",
+            "province": "51",
+            "regency": "51.71",
+            "timezone": "WITA",
+            "locale": "en",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "siti.baru@contoh.id"))
         assert (user.full_name, user.regency_code, user.timezone, user.locale) == (
-            "Siti Nurhaliza", "51.71", "WITA", "en",
+            "Siti Nurhaliza",
+            "51.71",
+            "WITA",
+            "en",
         )
     assert "Your account" in client.get("/akun").get_data(as_text=True)
 
@@ -179,7 +200,8 @@ def test_edit_profile(app, client, make_user, auth):
 def test_next_parameter_cannot_leave_the_site(client, make_user, auth):
     make_user(login="siti@contoh.id")
     response = client.post(
-        "/masuk?next=https://jahat.example/x", data={"login": "siti@contoh.id", "password": PASSWORD}
+        "/masuk?next=https://jahat.example/x",
+        data={"login": "siti@contoh.id", "password": PASSWORD},
     )
     assert "jahat.example" not in response.headers["Location"]
     client.post("/keluar")
@@ -191,16 +213,46 @@ def test_next_parameter_cannot_leave_the_site(client, make_user, auth):
 
 def test_cli_creates_an_admin(app, runner):
     result = runner.invoke(
-        args=["users", "create", "--role", "admin", "--name", "Admin Kominfo",
-              "--login", "admin@komdigi.go.id", "--province", "31", "--regency", "31.71",
-              "--password", "admin-kuat-2026"],
+        args=[
+            "users",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "Admin Kominfo",
+            "--login",
+            "admin@komdigi.go.id",
+            "--province",
+            "31",
+            "--regency",
+            "31.71",
+            "--password",
+            "admin-kuat-2026",
+        ],
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.scalar(select(User.role).where(User.email == "admin@komdigi.go.id")) == "admin"
+        assert (
+            db.session.scalar(select(User.role).where(User.email == "admin@komdigi.go.id"))
+            == "admin"
+        )
     again = runner.invoke(
-        args=["users", "create", "--role", "admin", "--name", "X", "--login", "admin@komdigi.go.id",
-              "--province", "31", "--regency", "31.71", "--password", "123"],
+        args=[
+            "users",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "X",
+            "--login",
+            "admin@komdigi.go.id",
+            "--province",
+            "31",
+            "--regency",
+            "31.71",
+            "--password",
+            "123",
+        ],
     )
     assert again.exit_code == 1
     assert "login:" in again.output and "password:" in again.output

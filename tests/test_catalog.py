@@ -10,9 +10,9 @@ def lesson_ids(app):
     with app.app_context():
         return list(
             db.session.scalars(
-                select(Lesson.id).join(Lesson.module).order_by(
-                    Lesson.module.property.mapper.class_.position, Lesson.position
-                )
+                select(Lesson.id)
+                .join(Lesson.module)
+                .order_by(Lesson.module.property.mapper.class_.position, Lesson.position)
             )
         )
 
@@ -90,7 +90,9 @@ def test_enrol_read_complete_and_continue(app, client, sample_course, trainee, a
 
 def test_completing_without_enrolment_is_refused(app, client, sample_course, trainee):
     first = lesson_ids(app)[0]
-    response = client.post(f"/kursus/kursus-contoh/pelajaran/{first}/selesai", follow_redirects=True)
+    response = client.post(
+        f"/kursus/kursus-contoh/pelajaran/{first}/selesai", follow_redirects=True
+    )
     assert "Daftar ke kursus ini terlebih dahulu" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(LessonProgress).count() == 0
@@ -120,7 +122,9 @@ def test_lesson_html_is_sanitised_and_images_are_served_with_cache_headers(
     assert client.get("/kursus/kursus-contoh/media/../course.yaml").status_code == 404
 
 
-def test_lesson_page_stays_within_the_query_budget(app, client, sample_course, trainee, count_queries):
+def test_lesson_page_stays_within_the_query_budget(
+    app, client, sample_course, trainee, count_queries
+):
     client.post("/kursus/kursus-contoh/daftar")
     first = lesson_ids(app)[0]
     client.get(f"/kursus/kursus-contoh/pelajaran/{first}")  # warm the outline cache

@@ -49,7 +49,9 @@ def parse_login(raw: str) -> tuple[str, str] | None:
     """('email', value) or ('phone', value) for what a person typed, None if neither."""
     value = (raw or "").strip()
     if "@" in value:
-        return ("email", value.lower()) if EMAIL_RE.match(value) and len(value) <= EMAIL_MAX else None
+        return (
+            ("email", value.lower()) if EMAIL_RE.match(value) and len(value) <= EMAIL_MAX else None
+        )
     phone = normalize_phone(value)
     return ("phone", phone) if phone else None
 
@@ -73,7 +75,9 @@ def password_problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH", "scrypt"))
+    return generate_password_hash(
+        password, method=current_app.config.get("PASSWORD_HASH", "scrypt")
+    )
 
 
 def _check_person(full_name: str, province_code: str, regency_code: str, errors: dict) -> None:
@@ -203,7 +207,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def update_profile(user: User, data: dict) -> None:
     errors: dict = {}
-    _check_person(data.get("full_name", ""), data.get("province", ""), data.get("regency", ""), errors)
+    _check_person(
+        data.get("full_name", ""), data.get("province", ""), data.get("regency", ""), errors
+    )
     parsed = parse_login(data.get("login", ""))
     if parsed is None:
         errors["login"] = _l(

@@ -52,7 +52,9 @@ def register():
                 show_errors(form, e)
             else:
                 login_user(user)
-                flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
+                flash(
+                    _("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success"
+                )
                 return redirect(safe_next(url_for("catalog.index")))
     return render_form("accounts/register.html", form)
 

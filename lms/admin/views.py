@@ -17,13 +17,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def users():
     query = request.args.get("q", "")[:100]
     page = request.args.get("page", 1, type=int)
-    pagination = accounts.search_users(query, max(page, 1), current_app.config["USERS_PER_PAGE"])
-    return render_template(
-        "admin/users.html", pagination=pagination, query=query, form=RoleForm()
-    )
+    page = min(max(page, 1), 100_000)
+    pagination = accounts.search_users(query, page, current_app.config["USERS_PER_PAGE"])
+    return render_template("admin/users.html", pagination=pagination, query=query, form=RoleForm())
 
 
-@bp.route("/pengguna/<int:user_id>/peran", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/peran", methods=["POST"])
 @require(can_manage_users)
 def change_role(user_id):
     user = db.session.get(User, user_id) or abort(404)
@@ -36,12 +35,17 @@ def change_role(user_id):
     except ServiceError as e:
         flash(str(e), "error")
     else:
-        flash(_("%(name)s is now: %(role)s.", name=user.full_name, role=role_label(user.role)), "success")
+        flash(
+            _("%(name)s is now: %(role)s.", name=user.full_name, role=role_label(user.role)),
+            "success",
+        )
     return redirect(target)
 
 
 def role_label(role: str) -> str:
-    return {"trainee": _("Trainee"), "trainer": _("Trainer"), "admin": _("Administrator")}.get(role, role)
+    return {"trainee": _("Trainee"), "trainer": _("Trainer"), "admin": _("Administrator")}.get(
+        role, role
+    )
 
 
 @bp.app_context_processor

@@ -34,9 +34,37 @@ MAX_IMAGE_BYTES = 1024 * 1024
 MEDIA_PREFIX = "/kursus/{course}/media/"
 
 ALLOWED_TAGS = {
-    "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "code",
-    "pre", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "figure",
-    "figcaption", "sup", "sub", "dl", "dt", "dd",
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "blockquote",
+    "code",
+    "pre",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
+    "figure",
+    "figcaption",
+    "sup",
+    "sub",
+    "dl",
+    "dt",
+    "dd",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 
@@ -109,7 +137,13 @@ class CourseData:
 
 
 class LineDict(dict):
+    """A YAML mapping that knows its line, and the line of each key."""
+
     line = 1
+    key_lines: dict = {}
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
 
 
 class _Loader(yaml.SafeLoader):
@@ -122,12 +156,13 @@ class _Loader(yaml.SafeLoader):
             )
         mapping = LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {
+            k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
+        }
         return mapping
 
 
-_Loader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping
-)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 
 
 class Reader:
@@ -173,10 +208,10 @@ class Reader:
         if value is None and not required:
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.problem(path, data.line, f"'{key}' must be a non-empty text")
+            self.problem(path, data.line_of(key), f"'{key}' must be a non-empty text")
             return ""
         if len(value) > max_len:
-            self.problem(path, data.line, f"'{key}' is longer than {max_len} characters")
+            self.problem(path, data.line_of(key), f"'{key}' is longer than {max_len} characters")
         return value.strip()
 
     def integer(self, path, data, key, minimum=0, maximum=None, required=True, default=None):
@@ -184,11 +219,13 @@ class Reader:
         if value is None and not required:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, data.line, f"'{key}' must be a whole number")
+            self.problem(path, data.line_of(key), f"'{key}' must be a whole number")
             return default
         if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            self.problem(path, data.line, f"'{key}' must be {bound}")
+            bound = (
+                f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            )
+            self.problem(path, data.line_of(key), f"'{key}' must be {bound}")
         return value
 
     def unknown_keys(self, path, data, allowed) -> None:
@@ -200,6 +237,7 @@ class Reader:
 def _shift_lines(data, offset):
     if isinstance(data, LineDict):
         data.line += offset
+        data.key_lines = {k: line + offset for k, line in data.key_lines.items()}
         for value in data.values():
             _shift_lines(value, offset)
     elif isinstance(data, list):
@@ -258,7 +296,9 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
     slug = folder.name
     yaml_path = folder / "course.yaml"
     if not SLUG_RE.match(slug):
-        reader.problem(folder, 0, "a course folder name must be a slug: lowercase letters, digits, -")
+        reader.problem(
+            folder, 0, "a course folder name must be a slug: lowercase letters, digits, -"
+        )
     if not yaml_path.exists():
         reader.problem(yaml_path, 0, "course.yaml is missing")
         return None
@@ -274,13 +314,19 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
     summary = reader.text(yaml_path, data, "summary", max_len=2000)
     level = data.get("level")
     if level not in LEVELS:
-        reader.problem(yaml_path, data.line, f"'level' must be one of: {', '.join(LEVELS)}")
+        reader.problem(
+            yaml_path, data.line_of("level"), f"'level' must be one of: {', '.join(LEVELS)}"
+        )
     hours = reader.integer(yaml_path, data, "hours", minimum=1, maximum=1000)
     version = data.get("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool) or str(version) == "":
-        reader.problem(yaml_path, data.line, "'version' must be a number or text")
+    if (
+        not isinstance(version, str | int | float)
+        or isinstance(version, bool)
+        or str(version) == ""
+    ):
+        reader.problem(yaml_path, data.line_of("version"), "'version' must be a number or text")
     if data.get("language") != "id":
-        reader.problem(yaml_path, data.line, "'language' must be 'id'")
+        reader.problem(yaml_path, data.line_of("language"), "'language' must be 'id'")
     cert_title, requires = "", []
     certificate = data.get("certificate")
     if certificate is not None:
@@ -330,7 +376,9 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
     if not course.modules:
         reader.problem(folder, 0, "a course needs at least one module")
     if "final_exam" in requires and course.final_exam is None:
-        reader.problem(yaml_path, data.line, "'final_exam' is required but final-exam.yaml is missing")
+        reader.problem(
+            yaml_path, data.line, "'final_exam' is required but final-exam.yaml is missing"
+        )
     return course
 
 
@@ -344,7 +392,9 @@ def load_module(reader, course, folder, position, slug) -> ModuleData | None:
         return None
     reader.unknown_keys(yaml_path, data, ["title", "summary", "objectives"])
     objectives = data.get("objectives", [])
-    if not isinstance(objectives, list) or not all(isinstance(o, str) and o.strip() for o in objectives):
+    if not isinstance(objectives, list) or not all(
+        isinstance(o, str) and o.strip() for o in objectives
+    ):
         reader.problem(yaml_path, data.line, "'objectives' must be a list of texts")
         objectives = []
     module = ModuleData(
@@ -365,7 +415,9 @@ def load_module(reader, course, folder, position, slug) -> ModuleData | None:
         elif entry.suffix == ".md":
             match = LESSON_RE.match(entry.name)
             if not match:
-                reader.problem(entry, 0, "a lesson file is named NN-slug.md, e.g. 01-apa-itu-kim.md")
+                reader.problem(
+                    entry, 0, "a lesson file is named NN-slug.md, e.g. 01-apa-itu-kim.md"
+                )
                 continue
             number = int(match.group(1))
             if number in numbers:
@@ -440,8 +492,14 @@ def load_lesson(reader, course, path, position, slug) -> LessonData | None:
 
 
 QUIZ_KEYS = [
-    "title", "pass_mark", "max_attempts", "cooldown_minutes", "time_limit_minutes",
-    "questions_per_attempt", "shuffle_options", "questions",
+    "title",
+    "pass_mark",
+    "max_attempts",
+    "cooldown_minutes",
+    "time_limit_minutes",
+    "questions_per_attempt",
+    "shuffle_options",
+    "questions",
 ]
 
 
@@ -464,7 +522,9 @@ def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
         "shuffle_options": data.get("shuffle_options", False),
     }
     if settings["shuffle_options"] not in (True, False):
-        reader.problem(path, data.line, "'shuffle_options' must be true or false")
+        reader.problem(
+            path, data.line_of("shuffle_options"), "'shuffle_options' must be true or false"
+        )
     questions_data = data.get("questions")
     if not isinstance(questions_data, list) or not questions_data:
         reader.problem(path, data.line, "'questions' must list at least one question")
@@ -478,8 +538,9 @@ def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
     if isinstance(per_attempt, int) and per_attempt > len(questions_data):
         reader.problem(
             path,
-            data.line,
-            f"'questions_per_attempt' is {per_attempt} but the bank has {len(questions_data)} questions",
+            data.line_of("questions_per_attempt"),
+            f"'questions_per_attempt' is {per_attempt} "
+            f"but the bank has {len(questions_data)} questions",
         )
     return QuizData(key=key, title=title, settings=settings, questions=questions)
 
@@ -498,7 +559,7 @@ def load_question(reader, path, q, default_line, ids) -> dict | None:
     ids.add(qid)
     qtype = q.get("type")
     if qtype not in TYPES:
-        reader.problem(path, line, f"'type' must be one of: {', '.join(TYPES)}")
+        reader.problem(path, q.line_of("type"), f"'type' must be one of: {', '.join(TYPES)}")
         return None
     reader.unknown_keys(path, q, {"id", "type", "prompt", "explanation"} | TYPE_KEYS[qtype])
     prompt = reader.text(path, q, "prompt", max_len=2000)
@@ -508,5 +569,10 @@ def load_question(reader, path, q, default_line, ids) -> dict | None:
         reader.problem(path, pline, f"question '{qid}': {message}")
     if problems or not prompt or not explanation:
         return None
-    return {"id": qid, "type": qtype, "prompt": prompt, "explanation": explanation,
-            **TYPES[qtype].normalise(q)}
+    return {
+        "id": qid,
+        "type": qtype,
+        "prompt": prompt,
+        "explanation": explanation,
+        **TYPES[qtype].normalise(q),
+    }

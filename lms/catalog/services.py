@@ -88,7 +88,11 @@ def outline(course: Course) -> Outline:
         item = modules.get(module.id)
         if item is None:
             item = modules[module.id] = ModuleItem(
-                module.id, module.slug, module.position, module.title, module.summary,
+                module.id,
+                module.slug,
+                module.position,
+                module.title,
+                module.summary,
                 list(module.objectives or []),
             )
         item.lessons.append(LessonItem(lesson_id, slug, title, minutes, module.id))
@@ -99,7 +103,9 @@ def outline(course: Course) -> Outline:
 
 
 def visible_courses() -> list[Course]:
-    return list(db.session.scalars(select(Course).where(Course.hidden.is_(False)).order_by(Course.title)))
+    return list(
+        db.session.scalars(select(Course).where(Course.hidden.is_(False)).order_by(Course.title))
+    )
 
 
 def get_course(slug: str) -> Course | None:
@@ -158,9 +164,7 @@ def lesson_page(user, course_slug: str, lesson_id: int) -> LessonPage | None:
         select(Lesson, Course, Enrolment)
         .join(Course, Course.id == Lesson.course_id)
         .join(Module, Module.id == Lesson.module_id)
-        .outerjoin(
-            Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
-        )
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
         .where(
             Lesson.id == lesson_id,
             Course.slug == course_slug,
@@ -188,7 +192,9 @@ def complete_lesson(user, course: Course, lesson_id: int) -> LessonItem | None:
     now = utcnow()
     if lesson_id not in done:
         db.session.add(
-            LessonProgress(user_id=user.id, lesson_id=lesson_id, course_id=course.id, completed_at=now)
+            LessonProgress(
+                user_id=user.id, lesson_id=lesson_id, course_id=course.id, completed_at=now
+            )
         )
         done.add(lesson_id)
     enrolment.last_lesson_id = lesson_id
@@ -260,7 +266,10 @@ def my_learning(user) -> list[Progress]:
         visible = {x.id for x in course_outline.lessons}
         result.append(
             Progress(
-                course, enrolment, len(done & visible), len(visible),
+                course,
+                enrolment,
+                len(done & visible),
+                len(visible),
                 course_outline.next_unfinished(done),
             )
         )

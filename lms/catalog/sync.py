@@ -90,12 +90,16 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
     db.session.flush()
     any_change = changed
 
-    modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
+    modules = {
+        m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))
+    }
     lessons = {
         (lesson.module_id, lesson.slug): lesson
         for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))
     }
-    quizzes = {q.key: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    quizzes = {
+        q.key: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))
+    }
     seen_modules, seen_lessons, seen_quizzes = set(), set(), set()
     for m in data.modules:
         module, changed = _upsert(

@@ -1,4 +1,13 @@
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -77,7 +86,7 @@ def resume(slug):
     return redirect(url_for("catalog.lesson", slug=slug, lesson_id=lesson.id))
 
 
-@bp.route("/kursus/<slug>/pelajaran/<int:lesson_id>")
+@bp.route("/kursus/<slug>/pelajaran/<id:lesson_id>")
 @login_required
 def lesson(slug, lesson_id):
     page = services.lesson_page(current_user, slug, lesson_id)
@@ -99,7 +108,7 @@ def lesson(slug, lesson_id):
     )
 
 
-@bp.route("/kursus/<slug>/pelajaran/<int:lesson_id>/selesai", methods=["POST"])
+@bp.route("/kursus/<slug>/pelajaran/<id:lesson_id>/selesai", methods=["POST"])
 @login_required
 def complete(slug, lesson_id):
     course = _course_or_404(slug)
@@ -136,5 +145,7 @@ def media(slug, path):
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=604800"
     if asset.content_type == "image/svg+xml":
-        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
     return response

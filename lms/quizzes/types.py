@@ -49,7 +49,9 @@ class ChoiceType(QuestionType):
             texts.add(option["text"].strip())
             correct += option.get("correct") is True
         if self.name == "single" and correct != 1:
-            problems.append((f"a 'single' question needs exactly 1 correct option, found {correct}", line))
+            problems.append(
+                (f"a 'single' question needs exactly 1 correct option, found {correct}", line)
+            )
         if self.name == "multiple" and correct < 1:
             problems.append(("a 'multiple' question needs at least 1 correct option", line))
         return problems
@@ -57,7 +59,8 @@ class ChoiceType(QuestionType):
     def normalise(self, q):
         return {
             "options": [
-                {"text": o["text"].strip(), "correct": o.get("correct") is True} for o in q["options"]
+                {"text": o["text"].strip(), "correct": o.get("correct") is True}
+                for o in q["options"]
             ]
         }
 
@@ -65,7 +68,12 @@ class ChoiceType(QuestionType):
 class TrueFalseType(QuestionType):
     def validate(self, q, line):
         if q.get("answer") not in (True, False):
-            return [("a 'true_false' question needs 'answer: true' or 'answer: false'", line)]
+            return [
+                (
+                    "a 'true_false' question needs 'answer: true' or 'answer: false'",
+                    q.line_of("answer"),
+                )
+            ]
         return []
 
     def normalise(self, q):
@@ -76,9 +84,9 @@ class ShortAnswerType(QuestionType):
     def validate(self, q, line):
         answers = q.get("answers")
         if not isinstance(answers, list) or not answers:
-            return [("a 'short_answer' question needs a list 'answers'", line)]
+            return [("a 'short_answer' question needs a list 'answers'", q.line_of("answers"))]
         if not all(isinstance(a, str | int | float) and str(a).strip() for a in answers):
-            return [("every accepted answer must be a non-empty text", line)]
+            return [("every accepted answer must be a non-empty text", q.line_of("answers"))]
         return []
 
     def normalise(self, q):
@@ -94,7 +102,11 @@ class MatchingType(QuestionType):
         rights = []
         for pair in pairs:
             pline = _line(pair, line)
-            if not isinstance(pair, dict) or not _text(pair.get("left")) or not _text(pair.get("right")):
+            if (
+                not isinstance(pair, dict)
+                or not _text(pair.get("left"))
+                or not _text(pair.get("right"))
+            ):
                 problems.append(("each pair needs a 'left' and a 'right' text", pline))
                 continue
             rights.append(pair["right"].strip())
@@ -104,7 +116,9 @@ class MatchingType(QuestionType):
         return problems
 
     def normalise(self, q):
-        return {"pairs": [{"left": p["left"].strip(), "right": p["right"].strip()} for p in q["pairs"]]}
+        return {
+            "pairs": [{"left": p["left"].strip(), "right": p["right"].strip()} for p in q["pairs"]]
+        }
 
 
 TYPES: dict[str, QuestionType] = {

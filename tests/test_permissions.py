@@ -1,0 +1,117 @@
+"""Walk every route as each kind of person and check the answer."""
+
+import pytest
+from sqlalchemy import select
+
+from lms.catalog.models import Lesson
+from lms.extensions import db
+
+from .conftest import PASSWORD
+
+ROLES = ("anonymous", "trainee", "other_trainee", "trainer", "other_trainer", "admin")
+
+# (method, url template, expected status per role). {lesson} and {user} are filled in.
+LOGIN = "login"  # a redirect to the sign-in page
+MATRIX = [
+    ("GET", "/", dict.fromkeys(ROLES, 200)),
+    ("GET", "/kursus", dict.fromkeys(ROLES, 200)),
+    ("GET", "/kursus/kursus-contoh", dict.fromkeys(ROLES, 200)),
+    ("GET", "/privasi", dict.fromkeys(ROLES, 200)),
+    ("GET", "/kursus/kursus-contoh/media/01-pengenalan/alur.svg", dict.fromkeys(ROLES, 200)),
+    ("GET", "/daftar", {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
+    ("POST", "/daftar", {**dict.fromkeys(ROLES, 302), "anonymous": 400}),
+    ("GET", "/masuk", {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
+    ("POST", "/masuk", {**dict.fromkeys(ROLES, 302), "anonymous": 400}),
+    ("POST", "/keluar", dict.fromkeys(ROLES, 302)),
+    ("POST", "/bahasa", dict.fromkeys(ROLES, 302)),
+    ("GET", "/akun", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
+    ("POST", "/akun", {**dict.fromkeys(ROLES, 400), "anonymous": LOGIN}),
+    ("GET", "/akun/kata-sandi", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
+    ("POST", "/akun/kata-sandi", {**dict.fromkeys(ROLES, 400), "anonymous": LOGIN}),
+    ("GET", "/belajar", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
+    ("GET", "/kursus/kursus-contoh/lanjut", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
+    # Only the trainee is enrolled: others are sent to the course page to enrol.
+    (
+        "GET",
+        "/kursus/kursus-contoh/pelajaran/{lesson}",
+        {**dict.fromkeys(ROLES, 302), "trainee": 200, "anonymous": LOGIN},
+    ),
+    ("POST", "/kursus/kursus-contoh/daftar", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
+    (
+        "POST",
+        "/kursus/kursus-contoh/pelajaran/{lesson}/selesai",
+        {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN},
+    ),
+    ("GET", "/admin/pengguna", {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}),
+    (
+        "POST",
+        "/admin/pengguna/{user}/peran",
+        {**dict.fromkeys(ROLES, 403), "admin": 302, "anonymous": LOGIN},
+    ),
+]
+
+
+@pytest.fixture
+def world(app, sample_course, make_user, client):
+    ids = {
+        "trainee": make_user(login="peserta@contoh.id"),
+        "other_trainee": make_user(login="peserta2@contoh.id"),
+        "trainer": make_user(role="trainer", login="pelatih@contoh.id"),
+        "other_trainer": make_user(role="trainer", login="pelatih2@contoh.id"),
+        "admin": make_user(role="admin", login="admin@contoh.id"),
+    }
+    client.post("/masuk", data={"login": "peserta@contoh.id", "password": PASSWORD})
+    client.post("/kursus/kursus-contoh/daftar")
+    client.post("/keluar")
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson.id).order_by(Lesson.id))
+    return {"lesson": lesson, "user": ids["other_trainee"]}
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    listed = {
+        (m, url.replace("{lesson}", "<id:lesson_id>").replace("{user}", "<id:user_id>"))
+        for m, url, _ in MATRIX
+    }
+    listed = {
+        (
+            m,
+            u.replace("media/01-pengenalan/alur.svg", "media/<path:path>").replace(
+                "kursus-contoh", "<slug>"
+            ),
+        )
+        for m, u in listed
+    }
+    assert routes - listed == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(app, world, role):
+    client = app.test_client()
+    if role != "anonymous":
+        login = {
+            "trainee": "peserta@contoh.id",
+            "other_trainee": "peserta2@contoh.id",
+            "trainer": "pelatih@contoh.id",
+            "other_trainer": "pelatih2@contoh.id",
+            "admin": "admin@contoh.id",
+        }[role]
+        client.post("/masuk", data={"login": login, "password": PASSWORD})
+    for method, template, expected in MATRIX:
+        url = template.format(**world)
+        data = {"role": "trainee", "locale": "id"}
+        response = client.open(url, method=method, data=data if method == "POST" else None)
+        want = expected[role]
+        if want == LOGIN:
+            assert response.status_code == 302, (role, method, url)
+            assert response.headers["Location"].startswith("/masuk"), (role, method, url)
+        else:
+            assert response.status_code == want, (role, method, url, response.status_code)
+        if method == "POST" and url == "/keluar" and role != "anonymous":
+            client.post("/masuk", data={"login": login, "password": PASSWORD})
