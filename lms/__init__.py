@@ -79,11 +79,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .catalog.views import bp as catalog_bp
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .quizzes.views import bp as quizzes_bp
     from .web import register_template_helpers
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(quizzes_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)

@@ -46,4 +46,5 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "USERS_PER_PAGE": 25,
+        "QUIZ_GRACE_SECONDS": int(_env("QUIZ_GRACE_SECONDS", 30)),
     }

@@ -7,11 +7,20 @@ from werkzeug.exceptions import HTTPException
 
 
 class ServiceError(Exception):
-    """A rule refused an action; the message is shown to the user."""
+    """A rule refused an action; the message is shown to the user with `status`."""
+
+    status = 409
+
+    def __init__(self, message, status: int | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
 
 
 class FormErrors(ServiceError):
     """Field errors a service found: {field name: message}."""
+
+    status = 400
 
     def __init__(self, errors: dict):
         super().__init__(next(iter(errors.values())))
@@ -23,6 +32,7 @@ TITLES = {
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
+    409: _l("This cannot be done now"),
     413: _l("The file is too large"),
     500: _l("Something went wrong on our side"),
 }
@@ -36,6 +46,10 @@ def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return render(400, _l("The form has expired. Go back, reload the page and try again."))
+
+    @app.errorhandler(ServiceError)
+    def service_error(e):
+        return render(e.status, str(e))
 
     @app.errorhandler(HTTPException)
     def http_error(e):

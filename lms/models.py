@@ -10,3 +10,4 @@ from .catalog.models import (  # noqa: F401
     Module,
     Quiz,
 )
+from .quizzes.models import Attempt  # noqa: F401

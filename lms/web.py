@@ -41,12 +41,24 @@ def input_attrs(field, hint=None, autocomplete=None, type=None) -> dict:
 LEVELS = {"dasar": _l("Basic"), "menengah": _l("Intermediate"), "lanjut": _l("Advanced")}
 
 
+REQUIREMENTS = {
+    "all_lessons": _l("finish every lesson"),
+    "module_quizzes": _l("pass every module quiz"),
+    "final_exam": _l("pass the final exam"),
+}
+
+
+def requirement_label(name: str) -> str:
+    return str(REQUIREMENTS.get(name, name))
+
+
 def level_label(level: str) -> str:
     return str(LEVELS.get(level, level))
 
 
 def register_template_helpers(app):
     app.add_template_global(input_attrs)  # macros imported without context need it
+    app.add_template_filter(requirement_label)
 
     @app.context_processor
     def helpers():

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from lms.catalog.models import Lesson
+from lms.catalog.models import Lesson, Quiz
+from lms.quizzes.models import Attempt
 from lms.extensions import db
 
 from .conftest import PASSWORD
@@ -30,6 +31,12 @@ MATRIX = [
     ("POST", "/akun/kata-sandi", {**dict.fromkeys(ROLES, 400), "anonymous": LOGIN}),
     ("GET", "/belajar", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
     ("GET", "/kursus/kursus-contoh/lanjut", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
+    # Quizzes: only the trainee is enrolled and has an open attempt.
+    ("GET", "/kursus/kursus-contoh/kuis/{quiz}", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
+    ("POST", "/kursus/kursus-contoh/kuis/{quiz}/mulai", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
+    ("GET", "/percobaan/{attempt}", {**dict.fromkeys(ROLES, 404), "trainee": 200, "anonymous": LOGIN}),
+    ("POST", "/percobaan/{attempt}", {**dict.fromkeys(ROLES, 404), "trainee": 302, "anonymous": LOGIN}),
+    ("GET", "/percobaan/{attempt}/hasil", {**dict.fromkeys(ROLES, 404), "trainee": 302, "anonymous": LOGIN}),
     # Only the trainee is enrolled: others are sent to the course page to enrol.
     (
         "GET",
@@ -62,10 +69,14 @@ def world(app, sample_course, make_user, client):
     }
     client.post("/masuk", data={"login": "peserta@contoh.id", "password": PASSWORD})
     client.post("/kursus/kursus-contoh/daftar")
-    client.post("/keluar")
     with app.app_context():
         lesson = db.session.scalar(select(Lesson.id).order_by(Lesson.id))
-    return {"lesson": lesson, "user": ids["other_trainee"]}
+        quiz = db.session.scalar(select(Quiz.id).where(Quiz.key == "module:pengenalan"))
+    client.post(f"/kursus/kursus-contoh/kuis/{quiz}/mulai")
+    with app.app_context():
+        attempt = db.session.scalar(select(Attempt.id))
+    client.post("/keluar")
+    return {"lesson": lesson, "user": ids["other_trainee"], "quiz": quiz, "attempt": attempt}
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -76,7 +87,13 @@ def test_every_route_is_in_the_matrix(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     listed = {
-        (m, url.replace("{lesson}", "<id:lesson_id>").replace("{user}", "<id:user_id>"))
+        (
+            m,
+            url.replace("{lesson}", "<id:lesson_id>")
+            .replace("{user}", "<id:user_id>")
+            .replace("{quiz}", "<id:quiz_id>")
+            .replace("{attempt}", "<id:attempt_id>"),
+        )
         for m, url, _ in MATRIX
     }
     listed = {

@@ -71,6 +71,7 @@ def test_quizzes_and_final_exam(courses, slug):
         "time_limit_minutes": 30,
         "questions_per_attempt": 20,
         "shuffle_options": exam.settings["shuffle_options"],
+        "partial_credit": exam.settings["partial_credit"],
     }
     assert all(len(q["explanation"]) >= 40 for q in exam.questions)
 

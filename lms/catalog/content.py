@@ -499,6 +499,7 @@ QUIZ_KEYS = [
     "time_limit_minutes",
     "questions_per_attempt",
     "shuffle_options",
+    "partial_credit",
     "questions",
 ]
 
@@ -520,11 +521,11 @@ def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
             path, data, "questions_per_attempt", minimum=1, required=False
         ),
         "shuffle_options": data.get("shuffle_options", False),
+        "partial_credit": data.get("partial_credit", False),
     }
-    if settings["shuffle_options"] not in (True, False):
-        reader.problem(
-            path, data.line_of("shuffle_options"), "'shuffle_options' must be true or false"
-        )
+    for flag in ("shuffle_options", "partial_credit"):
+        if settings[flag] not in (True, False):
+            reader.problem(path, data.line_of(flag), f"'{flag}' must be true or false")
     questions_data = data.get("questions")
     if not isinstance(questions_data, list) or not questions_data:
         reader.problem(path, data.line, "'questions' must list at least one question")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import ServiceError
 from ..extensions import db
 from ..timeutil import utcnow
+from .completion import course_status, refresh_completion
 from .models import Course, CourseAsset, Enrolment, Lesson, LessonProgress, Module
 
 
@@ -123,10 +124,14 @@ def get_enrolment(user, course: Course) -> Enrolment | None:
 def completed_lessons(user, course_id: int) -> set[int]:
     if user is None or not user.is_authenticated:
         return set()
+    return completed_lessons_of(user.id, course_id)
+
+
+def completed_lessons_of(user_id: int, course_id: int) -> set[int]:
     return set(
         db.session.scalars(
             select(LessonProgress.lesson_id).where(
-                LessonProgress.user_id == user.id, LessonProgress.course_id == course_id
+                LessonProgress.user_id == user_id, LessonProgress.course_id == course_id
             )
         )
     )
@@ -199,8 +204,7 @@ def complete_lesson(user, course: Course, lesson_id: int) -> LessonItem | None:
         done.add(lesson_id)
     enrolment.last_lesson_id = lesson_id
     enrolment.last_activity_at = now
-    if enrolment.completed_at is None and all(x.id in done for x in course_outline.lessons):
-        enrolment.completed_at = now
+    refresh_completion(enrolment, course_status(user.id, course, course_outline, done))
     try:
         db.session.commit()
     except IntegrityError:  # the same lesson marked twice at once

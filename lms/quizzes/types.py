@@ -1,9 +1,30 @@
-"""Question types: one small class each (validate the file's data; later: draw, score).
+"""Question types: one small class each.
 
-`validate(q)` returns a list of (message, line) problems for one question mapping read from YAML.
+- `validate(q, line)`: problems, as (message, line), in one question mapping read from YAML;
+- `normalise(q)`: the plain data stored for the question at import;
+- `draw(q, rng, shuffle)`: the question as printed on one attempt's paper (option ids, order fixed);
+- `public(paper)`: what the browser may see of it (never the correct answer);
+- `read(paper, form)`: the trainee's answer from the submitted form, or AnswerError;
+- `score(paper, answer, partial)`: a number between 0 and 1;
+- `solution(paper)` and `describe(paper, answer)`: texts for the result page.
 """
 
+import re
+import secrets
 from dataclasses import dataclass
+
+
+class AnswerError(ValueError):
+    """The submitted answer does not fit the question (tampered or stale form)."""
+
+
+def option_id() -> str:
+    return secrets.token_hex(4)
+
+
+def normalise_text(value: str) -> str:
+    """Short answers ignore case, surrounding spaces and repeated spaces."""
+    return re.sub(r"\s+", " ", str(value)).strip().casefold()
 
 
 def _line(node, default):
@@ -24,6 +45,15 @@ class QuestionType:
     def normalise(self, q) -> dict:
         """The plain data stored for this question."""
         return {}
+
+    def draw(self, q, rng, shuffle) -> dict:
+        return dict(q)
+
+    def public(self, paper) -> dict:
+        return {k: paper[k] for k in ("id", "type", "prompt")}
+
+    def field(self, paper) -> str:
+        return f"q-{paper['id']}"
 
 
 class ChoiceType(QuestionType):
@@ -64,6 +94,52 @@ class ChoiceType(QuestionType):
             ]
         }
 
+    def draw(self, q, rng, shuffle):
+        options = [{**o, "id": option_id()} for o in q["options"]]
+        if shuffle:
+            rng.shuffle(options)
+        return {**q, "options": options}
+
+    def public(self, paper):
+        return {
+            **super().public(paper),
+            "options": [{"id": o["id"], "text": o["text"]} for o in paper["options"]],
+        }
+
+    def read(self, paper, form):
+        ids = {o["id"] for o in paper["options"]}
+        values = [v for v in form.getlist(self.field(paper)) if v != ""]
+        if any(v not in ids for v in values):
+            raise AnswerError("unknown option")
+        if self.name == "single":
+            if len(values) > 1:
+                raise AnswerError("one option only")
+            return values[0] if values else None
+        return sorted(set(values)) or None
+
+    def score(self, paper, answer, partial=False):
+        correct = {o["id"] for o in paper["options"] if o["correct"]}
+        if self.name == "single":
+            return 1.0 if answer in correct else 0.0
+        chosen = set(answer or [])
+        if chosen == correct:
+            return 1.0
+        if not partial:
+            return 0.0
+        right, wrong = len(chosen & correct), len(chosen - correct)
+        return max(0.0, (right - wrong) / len(correct))
+
+    def solution(self, paper):
+        return [o["text"] for o in paper["options"] if o["correct"]]
+
+    def describe(self, paper, answer):
+        chosen = {answer} if isinstance(answer, str) else set(answer or [])
+        return [o["text"] for o in paper["options"] if o["id"] in chosen]
+
+    def perfect(self, paper):
+        ids = [o["id"] for o in paper["options"] if o["correct"]]
+        return ids[0] if self.name == "single" else sorted(ids)
+
 
 class TrueFalseType(QuestionType):
     def validate(self, q, line):
@@ -79,6 +155,24 @@ class TrueFalseType(QuestionType):
     def normalise(self, q):
         return {"answer": q["answer"]}
 
+    def read(self, paper, form):
+        value = form.get(self.field(paper), "")
+        if value not in ("", "true", "false"):
+            raise AnswerError("true or false")
+        return value or None
+
+    def score(self, paper, answer, partial=False):
+        return 1.0 if answer == ("true" if paper["answer"] else "false") else 0.0
+
+    def solution(self, paper):
+        return ["true" if paper["answer"] else "false"]
+
+    def describe(self, paper, answer):
+        return [answer] if answer else []
+
+    def perfect(self, paper):
+        return "true" if paper["answer"] else "false"
+
 
 class ShortAnswerType(QuestionType):
     def validate(self, q, line):
@@ -91,6 +185,27 @@ class ShortAnswerType(QuestionType):
 
     def normalise(self, q):
         return {"answers": [str(a).strip() for a in q["answers"]]}
+
+    MAX_LENGTH = 200
+
+    def read(self, paper, form):
+        value = form.get(self.field(paper), "")
+        if len(value) > self.MAX_LENGTH:
+            raise AnswerError("too long")
+        return value.strip() or None
+
+    def score(self, paper, answer, partial=False):
+        accepted = {normalise_text(a) for a in paper["answers"]}
+        return 1.0 if answer is not None and normalise_text(answer) in accepted else 0.0
+
+    def solution(self, paper):
+        return list(paper["answers"])
+
+    def describe(self, paper, answer):
+        return [answer] if answer else []
+
+    def perfect(self, paper):
+        return paper["answers"][0]
 
 
 class MatchingType(QuestionType):
@@ -119,6 +234,62 @@ class MatchingType(QuestionType):
         return {
             "pairs": [{"left": p["left"].strip(), "right": p["right"].strip()} for p in q["pairs"]]
         }
+
+    def draw(self, q, rng, shuffle):
+        texts = list(dict.fromkeys(p["right"] for p in q["pairs"]))
+        choices = [{"id": option_id(), "text": t} for t in texts]
+        by_text = {c["text"]: c["id"] for c in choices}
+        rng.shuffle(choices)  # the right column is always shuffled, or matching is trivial
+        return {
+            **{k: v for k, v in q.items() if k != "pairs"},
+            "left": [p["left"] for p in q["pairs"]],
+            "choices": choices,
+            "key": [by_text[p["right"]] for p in q["pairs"]],
+        }
+
+    def public(self, paper):
+        return {**super().public(paper), "left": paper["left"], "choices": paper["choices"]}
+
+    def read(self, paper, form):
+        ids = {c["id"] for c in paper["choices"]}
+        answer = []
+        for i in range(len(paper["left"])):
+            value = form.get(f"{self.field(paper)}-{i}", "")
+            if value and value not in ids:
+                raise AnswerError("unknown choice")
+            answer.append(value or None)
+        return answer if any(answer) else None
+
+    def score(self, paper, answer, partial=False):
+        key = paper["key"]
+        answer = answer or [None] * len(key)
+        right = sum(a == k for a, k in zip(answer, key, strict=False))
+        if right == len(key):
+            return 1.0
+        if not partial:
+            return 0.0
+        wrong = sum(a is not None and a != k for a, k in zip(answer, key, strict=False))
+        return max(0.0, (right - wrong) / len(key))
+
+    def _choice_text(self, paper, choice_id):
+        return next((c["text"] for c in paper["choices"] if c["id"] == choice_id), "—")
+
+    def solution(self, paper):
+        return [
+            f"{left} → {self._choice_text(paper, k)}"
+            for left, k in zip(paper["left"], paper["key"], strict=True)
+        ]
+
+    def describe(self, paper, answer):
+        if not answer:
+            return []
+        return [
+            f"{left} → {self._choice_text(paper, a)}"
+            for left, a in zip(paper["left"], answer, strict=False)
+        ]
+
+    def perfect(self, paper):
+        return list(paper["key"])
 
 
 TYPES: dict[str, QuestionType] = {

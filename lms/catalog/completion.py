@@ -1,0 +1,80 @@
+"""When a module and a course count as complete: one place for the rule."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+
+from ..extensions import db
+from ..quizzes.models import Attempt
+from ..timeutil import utcnow
+from .models import Course, Enrolment, Quiz
+
+
+@dataclass
+class QuizResult:
+    quiz: Quiz
+    attempts: int = 0
+    best: float | None = None
+    passed: bool = False
+
+
+@dataclass
+class CourseStatus:
+    course: Course
+    done: set
+    module_quizzes: dict = field(default_factory=dict)  # module id -> QuizResult
+    final_exam: QuizResult | None = None
+    module_complete: dict = field(default_factory=dict)  # module id -> bool
+    complete: bool = False
+    missing: list = field(default_factory=list)  # unmet requirement names
+
+
+def quiz_results(user_id: int, course_id: int) -> list[QuizResult]:
+    """Each visible quiz of the course with this person's attempts and best score."""
+    quizzes = db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course_id, Quiz.hidden.is_(False)).order_by(Quiz.id)
+    ).all()
+    rows = db.session.execute(
+        select(
+            Attempt.quiz_id,
+            func.count(Attempt.id),
+            func.max(Attempt.percent),
+            func.max(case((Attempt.passed.is_(True), 1), else_=0)),
+        )
+        .where(Attempt.user_id == user_id, Attempt.course_id == course_id)
+        .group_by(Attempt.quiz_id)
+    ).all()
+    stats = {quiz_id: (n, best, bool(passed)) for quiz_id, n, best, passed in rows}
+    return [QuizResult(q, *stats.get(q.id, (0, None, False))) for q in quizzes]
+
+
+def course_status(user_id: int, course: Course, outline, done: set) -> CourseStatus:
+    status = CourseStatus(course, done)
+    for result in quiz_results(user_id, course.id):
+        if result.quiz.module_id is None:
+            status.final_exam = result
+        else:
+            status.module_quizzes[result.quiz.module_id] = result
+    for module in outline.modules:
+        quiz = status.module_quizzes.get(module.id)
+        lessons_done = all(lesson.id in done for lesson in module.lessons)
+        status.module_complete[module.id] = lessons_done and (quiz is None or quiz.passed)
+    requires = course.certificate_requires or ["all_lessons"]
+    checks = {
+        "all_lessons": all(lesson.id in done for lesson in outline.lessons),
+        "module_quizzes": all(
+            r.passed
+            for module_id, r in status.module_quizzes.items()
+            if module_id in {m.id for m in outline.modules}
+        ),
+        "final_exam": status.final_exam is None or status.final_exam.passed,
+    }
+    status.missing = [name for name in requires if not checks.get(name, True)]
+    status.complete = not status.missing
+    return status
+
+
+def refresh_completion(enrolment: Enrolment, status: CourseStatus) -> None:
+    """Record the moment the course became complete (the caller commits)."""
+    if status.complete and enrolment.completed_at is None:
+        enrolment.completed_at = utcnow()

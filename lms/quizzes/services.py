@@ -1,0 +1,330 @@
+"""Quiz attempts: drawing a paper, saving answers, scoring, limits. Every rule, server-side."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import timeutil
+from ..catalog import services as catalog
+from ..catalog.completion import course_status, refresh_completion
+from ..catalog.models import Course, Enrolment, Quiz
+from ..errors import ServiceError
+from ..extensions import db
+from .models import Attempt
+from .types import TYPES, AnswerError
+
+PAGE_SIZE = 5
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", 30))
+
+
+def get_quiz(course: Course, quiz_id: int) -> Quiz | None:
+    return db.session.scalar(
+        select(Quiz).where(Quiz.id == quiz_id, Quiz.course_id == course.id, Quiz.hidden.is_(False))
+    )
+
+
+def is_final(quiz: Quiz) -> bool:
+    return quiz.module_id is None
+
+
+def attempts_of(user, quiz: Quiz) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+@dataclass
+class QuizState:
+    """What a trainee sees before starting: attempts, limits and the best score."""
+
+    quiz: Quiz
+    attempts: list
+    now: datetime
+
+    @property
+    def settings(self) -> dict:
+        return self.quiz.settings
+
+    @property
+    def open_attempt(self) -> Attempt | None:
+        return next((a for a in self.attempts if a.open), None)
+
+    @property
+    def finished(self) -> list:
+        return [a for a in self.attempts if not a.open]
+
+    @property
+    def attempts_left(self) -> int | None:
+        limit = self.settings.get("max_attempts")
+        return None if limit is None else max(0, limit - len(self.attempts))
+
+    @property
+    def best(self) -> Attempt | None:
+        scored = [a for a in self.finished if a.percent is not None]
+        return max(scored, key=lambda a: (a.percent, -a.number)) if scored else None
+
+    @property
+    def passed(self) -> bool:
+        return any(a.passed for a in self.finished)
+
+    @property
+    def cooldown_until(self) -> datetime | None:
+        minutes = self.settings.get("cooldown_minutes") or 0
+        if not minutes or not self.finished:
+            return None
+        until = self.finished[-1].submitted_at + timedelta(minutes=minutes)
+        return until if until > self.now else None
+
+    @property
+    def blocked(self):
+        """Why a new attempt cannot start now, or None."""
+        if self.open_attempt is not None:
+            return None
+        if self.attempts_left == 0:
+            return _l("You have used all your attempts for this quiz.")
+        if self.cooldown_until is not None:
+            return _l("You can try again after the waiting time.")
+        return None
+
+    @property
+    def reveal_answers(self) -> bool:
+        """Final exams show correct answers only once passed or with no attempts left."""
+        return not is_final(self.quiz) or self.passed or self.attempts_left == 0
+
+    @property
+    def question_count(self) -> int:
+        return self.settings.get("questions_per_attempt") or len(self.quiz.questions)
+
+
+def quiz_state(user, quiz: Quiz) -> QuizState:
+    now = timeutil.utcnow()
+    attempts = attempts_of(user, quiz)
+    for attempt in attempts:
+        close_if_expired(attempt, now)
+    return QuizState(quiz, attempts, now)
+
+
+def _require_enrolment(user, quiz: Quiz) -> Enrolment:
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == quiz.course_id)
+    )
+    if enrolment is None:
+        raise ServiceError(_l("Enrol in the course first."), 403)
+    return enrolment
+
+
+def draw_paper(quiz: Quiz, rng: random.Random) -> list[dict]:
+    bank = list(quiz.questions)
+    count = min(quiz.settings.get("questions_per_attempt") or len(bank), len(bank))
+    chosen = rng.sample(bank, count)
+    shuffle = bool(quiz.settings.get("shuffle_options"))
+    return [TYPES[q["type"]].draw(q, rng, shuffle) for q in chosen]
+
+
+def start_attempt(user, quiz: Quiz) -> Attempt:
+    """Start a new attempt, or return the one still open. Limits hold under parallel requests."""
+    _require_enrolment(user, quiz)
+    state = quiz_state(user, quiz)
+    if state.open_attempt is not None:
+        db.session.commit()  # an expired attempt may just have been closed
+        return state.open_attempt
+    if state.blocked:
+        db.session.commit()
+        raise ServiceError(state.blocked)
+    now = timeutil.utcnow()
+    limit = quiz.settings.get("time_limit_minutes")
+    paper = draw_paper(quiz, random.SystemRandom())
+    attempt = Attempt(
+        user_id=user.id,
+        quiz_id=quiz.id,
+        course_id=quiz.course_id,
+        number=len(state.attempts) + 1,
+        started_at=now,
+        deadline_at=now + timedelta(minutes=limit) if limit else None,
+        paper=paper,
+        answers={},
+        max_points=len(paper),
+    )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A parallel request took this attempt number: use its attempt instead.
+        db.session.rollback()
+        winner = db.session.scalar(
+            select(Attempt).where(
+                Attempt.user_id == user.id,
+                Attempt.quiz_id == quiz.id,
+                Attempt.number == len(state.attempts) + 1,
+            )
+        )
+        if winner is None:  # pragma: no cover - the constraint names exactly this row
+            raise
+        return winner
+    return attempt
+
+
+def get_attempt(user, attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise ServiceError(_l("This attempt does not exist or is not yours."), 404)
+    return attempt
+
+
+def in_time(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline_at is None or now <= attempt.deadline_at + grace()
+
+
+def read_answers(attempt: Attempt, form, question_ids: list[str]) -> dict:
+    """Answers for the given questions of this attempt; AnswerError on anything tampered."""
+    paper = {q["id"]: q for q in attempt.paper}
+    if any(k.startswith("q-") and not _field_belongs(k, paper, question_ids) for k in form):
+        raise AnswerError("answers for questions not on this page of the attempt")
+    return {qid: TYPES[paper[qid]["type"]].read(paper[qid], form) for qid in question_ids}
+
+
+def _field_belongs(key: str, paper: dict, question_ids: list[str]) -> bool:
+    for qid in question_ids:
+        q = paper[qid]
+        if key == f"q-{qid}":
+            return True
+        if q["type"] == "matching" and key.startswith(f"q-{qid}-"):
+            suffix = key[len(f"q-{qid}-") :]
+            if suffix.isdigit() and int(suffix) < len(q["left"]):
+                return True
+    return False
+
+
+def page_question_ids(attempt: Attempt, page: int) -> list[str]:
+    ids = [q["id"] for q in attempt.paper]
+    return ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+
+def page_count(attempt: Attempt) -> int:
+    return max(1, -(-len(attempt.paper) // PAGE_SIZE))
+
+
+def save_answers(user, attempt: Attempt, form, page: int) -> None:
+    """Save the answers on one page of the paper. Refused once finished or out of time."""
+    if not attempt.open:
+        raise ServiceError(_l("This attempt is already finished."))
+    now = timeutil.utcnow()
+    if not in_time(attempt, now):
+        close_if_expired(attempt, now)
+        db.session.commit()
+        raise ServiceError(
+            _l("Time is up. Your attempt was scored with the answers saved in time.")
+        )
+    if not 1 <= page <= page_count(attempt):
+        raise ServiceError(_l("This page of the quiz does not exist."), 400)
+    try:
+        answers = read_answers(attempt, form, page_question_ids(attempt, page))
+    except AnswerError as e:
+        raise ServiceError(
+            _l("The answers sent do not match this quiz. Reload the page and try again."), 400
+        ) from e
+    merged = {**(attempt.answers or {}), **answers}
+    attempt.answers = {k: v for k, v in merged.items() if v is not None}
+    db.session.commit()
+
+
+def score_paper(paper: list, answers: dict, partial: bool) -> float:
+    return sum(TYPES[q["type"]].score(q, answers.get(q["id"]), partial) for q in paper)
+
+
+def _finish(attempt: Attempt, now: datetime, timed_out: bool) -> bool:
+    """Score and close the attempt once; False if it was already closed (a double submit)."""
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    partial = bool(quiz.settings.get("partial_credit"))
+    points = round(score_paper(attempt.paper, attempt.answers or {}, partial), 4)
+    percent = round(100 * points / attempt.max_points, 1) if attempt.max_points else 0.0
+    passed = percent >= quiz.settings.get("pass_mark", 0)
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(
+            submitted_at=now, points=points, percent=percent, passed=passed, timed_out=timed_out
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.user_id == attempt.user_id, Enrolment.course_id == attempt.course_id
+        )
+    )
+    if enrolment is not None:
+        enrolment.last_activity_at = now
+        db.session.flush()
+        course = db.session.get(Course, attempt.course_id)
+        outline = catalog.outline(course)
+        done = catalog.completed_lessons_of(attempt.user_id, course.id)
+        refresh_completion(enrolment, course_status(attempt.user_id, course, outline, done))
+    return True
+
+
+def close_if_expired(attempt: Attempt, now: datetime) -> None:
+    """An open attempt past its deadline is scored with what was saved (the caller commits)."""
+    if attempt.open and not in_time(attempt, now):
+        if _finish(attempt, min(now, attempt.deadline_at + grace()), timed_out=True):
+            db.session.refresh(attempt)
+
+
+def submit(user, attempt: Attempt, form, page: int) -> Attempt:
+    """Save the last page and score. A second submit changes nothing and returns the result."""
+    if not attempt.open:
+        return attempt
+    now = timeutil.utcnow()
+    if in_time(attempt, now):
+        save_answers(user, attempt, form, page)
+        _finish(attempt, now, timed_out=False)
+    else:
+        close_if_expired(attempt, now)
+    db.session.commit()
+    db.session.refresh(attempt)
+    return attempt
+
+
+@dataclass
+class ResultItem:
+    number: int
+    question: dict
+    given: list
+    correct: bool
+    points: float
+    solution: list
+
+
+def result_items(attempt: Attempt, partial: bool) -> list[ResultItem]:
+    items = []
+    for i, q in enumerate(attempt.paper, 1):
+        kind = TYPES[q["type"]]
+        answer = (attempt.answers or {}).get(q["id"])
+        points = kind.score(q, answer, partial)
+        items.append(
+            ResultItem(i, q, kind.describe(q, answer), points == 1.0, points, kind.solution(q))
+        )
+    return items
+
+
+def public_paper(attempt: Attempt, page: int) -> list[dict]:
+    """The questions on one page, as the browser may see them: no correct answers."""
+    ids = set(page_question_ids(attempt, page))
+    out = []
+    for i, q in enumerate(attempt.paper, 1):
+        if q["id"] in ids:
+            out.append({**TYPES[q["type"]].public(q), "number": i})
+    return out
