@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from lms.catalog.models import Lesson, Quiz
-from lms.quizzes.models import Attempt
 from lms.extensions import db
+from lms.quizzes.models import Attempt
 
 from .conftest import PASSWORD
 
@@ -13,6 +13,9 @@ ROLES = ("anonymous", "trainee", "other_trainee", "trainer", "other_trainer", "a
 
 # (method, url template, expected status per role). {lesson} and {user} are filled in.
 LOGIN = "login"  # a redirect to the sign-in page
+SIGNED_IN_200 = dict.fromkeys(ROLES, 200)
+SIGNED_IN_302 = dict.fromkeys(ROLES, 302)
+OWNER_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}  # others' attempts are not found
 MATRIX = [
     ("GET", "/", dict.fromkeys(ROLES, 200)),
     ("GET", "/kursus", dict.fromkeys(ROLES, 200)),
@@ -32,11 +35,11 @@ MATRIX = [
     ("GET", "/belajar", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
     ("GET", "/kursus/kursus-contoh/lanjut", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
     # Quizzes: only the trainee is enrolled and has an open attempt.
-    ("GET", "/kursus/kursus-contoh/kuis/{quiz}", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
-    ("POST", "/kursus/kursus-contoh/kuis/{quiz}/mulai", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
-    ("GET", "/percobaan/{attempt}", {**dict.fromkeys(ROLES, 404), "trainee": 200, "anonymous": LOGIN}),
-    ("POST", "/percobaan/{attempt}", {**dict.fromkeys(ROLES, 404), "trainee": 302, "anonymous": LOGIN}),
-    ("GET", "/percobaan/{attempt}/hasil", {**dict.fromkeys(ROLES, 404), "trainee": 302, "anonymous": LOGIN}),
+    ("GET", "/kursus/kursus-contoh/kuis/{quiz}", {**SIGNED_IN_200, "anonymous": LOGIN}),
+    ("POST", "/kursus/kursus-contoh/kuis/{quiz}/mulai", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("GET", "/percobaan/{attempt}", {**OWNER_ONLY, "trainee": 200}),
+    ("POST", "/percobaan/{attempt}", {**OWNER_ONLY, "trainee": 302}),
+    ("GET", "/percobaan/{attempt}/hasil", {**OWNER_ONLY, "trainee": 302}),
     # Only the trainee is enrolled: others are sent to the course page to enrol.
     (
         "GET",

@@ -47,6 +47,17 @@ def paper_of(app, attempt_id):
         return db.session.get(Attempt, attempt_id).paper
 
 
+def wrong_answer(q, right):
+    if q["type"] == "single":
+        return next(o["id"] for o in q["options"] if not o["correct"])
+    return {
+        "multiple": [],
+        "true_false": "false" if right == "true" else "true",
+        "short_answer": "salah",
+        "matching": [None] * len(q.get("left", [])),
+    }[q["type"]]
+
+
 def answer_form(paper, correct=True, action="submit", page=1):
     """The form a trainee would send: right (or wrong) answers for every question."""
     form = MultiDict({"action": action, "halaman": str(page)})
@@ -54,13 +65,7 @@ def answer_form(paper, correct=True, action="submit", page=1):
         kind = TYPES[q["type"]]
         value = kind.perfect(q)
         if not correct:
-            value = {
-                "single": lambda: next(o["id"] for o in q["options"] if not o["correct"]),
-                "multiple": lambda: [],
-                "true_false": lambda: "false" if value == "true" else "true",
-                "short_answer": lambda: "salah",
-                "matching": lambda: [None] * len(q["left"]),
-            }[q["type"]]()
+            value = wrong_answer(q, value)
         if q["type"] == "matching":
             for i, v in enumerate(value):
                 if v:
