@@ -10,4 +10,11 @@ from .catalog.models import (  # noqa: F401
     Module,
     Quiz,
 )
+from .certificates.models import (  # noqa: F401
+    AuditEvent,
+    Certificate,
+    Issuer,
+    IssuerSequence,
+    StoredImage,
+)
 from .quizzes.models import Attempt  # noqa: F401
