@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app lms
 
-.PHONY: run test setup setup-dev translations extract-messages lint clean
+.PHONY: run test setup setup-dev system-deps translations extract-messages lint clean
+
+# Debian tools some tests use: zbarimg reads the QR code on a rendered certificate page.
+SYSTEM_TOOLS := zbarimg:zbar-tools pdftoppm:poppler-utils
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +40,18 @@ run: setup
 	$(FLASK) demo-accounts
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup-dev
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q $$missing >/dev/null 2>&1; } || \
+		echo "WARNING: could not install$$missing; the tests that need them will be skipped."; \
+	fi
+
+test: setup-dev system-deps
 	$(BIN)/python -m pytest -q
 
 lint: setup-dev

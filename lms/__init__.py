@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from .config import build_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("id", "en")
@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .catalog.views import bp as catalog_bp
+    from .certificates.views import bp as certificates_bp
     from .cli import register_cli
     from .errors import register_error_handlers
     from .quizzes.views import bp as quizzes_bp
@@ -86,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(certificates_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)

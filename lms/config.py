@@ -46,5 +46,10 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "USERS_PER_PAGE": 25,
+        "REDIS_URL": _env("REDIS_URL", ""),
+        # Shared counters in Redis when several servers run; in memory for one process.
+        "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
         "QUIZ_GRACE_SECONDS": int(_env("QUIZ_GRACE_SECONDS", 30)),
     }

@@ -34,6 +34,7 @@ TITLES = {
     405: _l("This action is not allowed here"),
     409: _l("This cannot be done now"),
     413: _l("The file is too large"),
+    429: _l("Too many requests: wait a minute and try again"),
     500: _l("Something went wrong on our side"),
 }
 

@@ -39,3 +39,8 @@ def require(check):
         return wrapped
 
     return decorator
+
+
+def can_manage_certificates(user) -> bool:
+    """Issuers, revocation and reissue: organisers at Kominfo (admins)."""
+    return is_admin(user)

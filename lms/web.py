@@ -1,5 +1,6 @@
 """Small helpers shared by views and templates."""
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import request
@@ -59,6 +60,7 @@ def level_label(level: str) -> str:
 def register_template_helpers(app):
     app.add_template_global(input_attrs)  # macros imported without context need it
     app.add_template_filter(requirement_label)
+    app.add_template_filter(date.fromisoformat, "todate")
 
     @app.context_processor
     def helpers():

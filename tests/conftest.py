@@ -46,6 +46,7 @@ def app_config(url: str) -> dict:
         "PASSWORD_HASH": "pbkdf2:sha256:1000",
         "COURSES_DIR": str(FIXTURES / "courses"),
         "BASE_URL": "http://localhost",
+        "RATELIMIT_ENABLED": False,
     }
 
 
@@ -55,6 +56,7 @@ def app(tmp_path_factory):
     reset_database(app)
     with app.app_context():
         upgrade()
+        empty_tables()  # migrations seed data (the national issuer); tests make their own
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -69,9 +71,13 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_tables()
+
+
+def empty_tables() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -152,6 +158,82 @@ def trainee(make_user, auth):
     """A signed-in trainee; returns their login."""
     login = "peserta@contoh.id"
     make_user(login=login)
+    auth.login(login)
+    return login
+
+
+@pytest.fixture
+def issuer(app):
+    """The default (national) issuer, as migration 0003 seeds it."""
+    from lms.certificates.models import Issuer
+
+    with app.app_context():
+        unit = Issuer(
+            name="Kementerian Komunikasi dan Digital Republik Indonesia",
+            code="KOMDIGI",
+            signatory_name="Dr. Rina Wulandari",
+            signatory_title="Kepala Pusat Pengembangan Literasi Digital",
+            signatory_nip="197501012000032001",
+            city="Jakarta",
+            is_default=True,
+        )
+        db.session.add(unit)
+        db.session.commit()
+        unit_id = unit.id
+        db.session.remove()
+    return unit_id
+
+
+def complete_course(app, user_id: int, slug: str = "kursus-contoh", score: float = 90.0) -> None:
+    """Give a person everything the course requires: lessons done and every quiz passed."""
+    from sqlalchemy import select
+
+    from lms.catalog.models import Course, Enrolment, Lesson, LessonProgress, Quiz
+    from lms.quizzes.models import Attempt
+    from lms.timeutil import utcnow
+
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        enrolment = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+        )
+        if enrolment is None:
+            db.session.add(Enrolment(user_id=user_id, course_id=course.id))
+        for lesson_id in db.session.scalars(select(Lesson.id).where(Lesson.course_id == course.id)):
+            db.session.add(
+                LessonProgress(user_id=user_id, lesson_id=lesson_id, course_id=course.id)
+            )
+        for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id)):
+            db.session.add(
+                Attempt(
+                    user_id=user_id,
+                    quiz_id=quiz.id,
+                    course_id=course.id,
+                    number=1,
+                    submitted_at=utcnow(),
+                    paper=[],
+                    answers={},
+                    max_points=1,
+                    points=score / 100,
+                    percent=score,
+                    passed=True,
+                )
+            )
+        db.session.flush()
+        enrolment = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+        )
+        enrolment.completed_at = utcnow()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def graduate(app, sample_course, make_user, auth, issuer):
+    """A signed-in trainee who completed the sample course; returns their login."""
+    login = "lulusan@contoh.id"
+    user_id = make_user(login=login, full_name="Siti Aminah")
+    complete_course(app, user_id)
     auth.login(login)
     return login
 

@@ -3,9 +3,13 @@
 import pytest
 from sqlalchemy import select
 
-from lms.catalog.models import Lesson, Quiz
+from lms.accounts.models import User
+from lms.catalog.models import Course, Enrolment, Lesson, Quiz
+from lms.certificates import services as certificate_services
+from lms.certificates.models import StoredImage
 from lms.extensions import db
 from lms.quizzes.models import Attempt
+from lms.timeutil import utcnow
 
 from .conftest import PASSWORD
 
@@ -15,6 +19,7 @@ ROLES = ("anonymous", "trainee", "other_trainee", "trainer", "other_trainer", "a
 LOGIN = "login"  # a redirect to the sign-in page
 SIGNED_IN_200 = dict.fromkeys(ROLES, 200)
 SIGNED_IN_302 = dict.fromkeys(ROLES, 302)
+ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}
 OWNER_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}  # others' attempts are not found
 MATRIX = [
     ("GET", "/", dict.fromkeys(ROLES, 200)),
@@ -40,6 +45,25 @@ MATRIX = [
     ("GET", "/percobaan/{attempt}", {**OWNER_ONLY, "trainee": 200}),
     ("POST", "/percobaan/{attempt}", {**OWNER_ONLY, "trainee": 302}),
     ("GET", "/percobaan/{attempt}/hasil", {**OWNER_ONLY, "trainee": 302}),
+    # Certificates: the trainee holds one; admins manage them; verification is public.
+    ("GET", "/kursus/kursus-contoh/sertifikat", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("POST", "/kursus/kursus-contoh/sertifikat", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("GET", "/sertifikat", {**SIGNED_IN_200, "anonymous": LOGIN}),
+    ("GET", "/sertifikat/{certificate}/unduh", {**OWNER_ONLY, "trainee": 200, "admin": 200}),
+    ("GET", "/v", dict.fromkeys(ROLES, 200)),
+    ("GET", "/v/{code}", dict.fromkeys(ROLES, 200)),
+    ("GET", "/api/v1/certificates/{code}", dict.fromkeys(ROLES, 200)),
+    ("GET", "/admin/penerbit", ADMIN_ONLY),
+    ("GET", "/admin/penerbit/baru", ADMIN_ONLY),
+    ("POST", "/admin/penerbit/baru", {**ADMIN_ONLY, "admin": 400}),
+    ("GET", "/admin/penerbit/{issuer}", ADMIN_ONLY),
+    ("POST", "/admin/penerbit/{issuer}", {**ADMIN_ONLY, "admin": 400}),
+    ("POST", "/admin/penerbit/{issuer}/utama", {**ADMIN_ONLY, "admin": 302}),
+    ("GET", "/admin/gambar/{image}", ADMIN_ONLY),
+    ("GET", "/admin/sertifikat", ADMIN_ONLY),
+    ("GET", "/admin/sertifikat/{certificate}", ADMIN_ONLY),
+    ("POST", "/admin/sertifikat/{certificate}/cabut", {**ADMIN_ONLY, "admin": 302}),
+    ("POST", "/admin/sertifikat/{certificate}/terbitkan-ulang", {**ADMIN_ONLY, "admin": 302}),
     # Only the trainee is enrolled: others are sent to the course page to enrol.
     (
         "GET",
@@ -62,7 +86,7 @@ MATRIX = [
 
 
 @pytest.fixture
-def world(app, sample_course, make_user, client):
+def world(app, sample_course, make_user, client, issuer):
     ids = {
         "trainee": make_user(login="peserta@contoh.id"),
         "other_trainee": make_user(login="peserta2@contoh.id"),
@@ -78,8 +102,36 @@ def world(app, sample_course, make_user, client):
     client.post(f"/kursus/kursus-contoh/kuis/{quiz}/mulai")
     with app.app_context():
         attempt = db.session.scalar(select(Attempt.id))
+    with app.app_context():  # the trainee also holds a certificate of another course
+        other = Course(
+            slug="kursus-lain",
+            title="Kursus Lain",
+            summary="-",
+            level="dasar",
+            hours=1,
+            version="1",
+            certificate_requires=[],
+        )
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(Enrolment(user_id=ids["trainee"], course_id=other.id, completed_at=utcnow()))
+        image = StoredImage(key="a" * 32, content_type="image/png", width=1, height=1, data=b"x")
+        db.session.add(image)
+        db.session.commit()
+        user = db.session.get(User, ids["trainee"])
+        cert = certificate_services.claim(user, other, "Peserta Satu")
+        cert_id, code = cert.id, cert.code
     client.post("/keluar")
-    return {"lesson": lesson, "user": ids["other_trainee"], "quiz": quiz, "attempt": attempt}
+    return {
+        "lesson": lesson,
+        "user": ids["other_trainee"],
+        "quiz": quiz,
+        "attempt": attempt,
+        "certificate": cert_id,
+        "code": code,
+        "issuer": issuer,
+        "image": "a" * 32,
+    }
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -95,7 +147,11 @@ def test_every_route_is_in_the_matrix(app):
             url.replace("{lesson}", "<id:lesson_id>")
             .replace("{user}", "<id:user_id>")
             .replace("{quiz}", "<id:quiz_id>")
-            .replace("{attempt}", "<id:attempt_id>"),
+            .replace("{attempt}", "<id:attempt_id>")
+            .replace("{certificate}", "<id:certificate_id>")
+            .replace("{code}", "<code>")
+            .replace("{issuer}", "<id:issuer_id>")
+            .replace("{image}", "<key>"),
         )
         for m, url, _ in MATRIX
     }

@@ -1,0 +1,66 @@
+"""Certificate numbers and verification codes."""
+
+import secrets
+from datetime import date
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..extensions import db
+from .models import IssuerSequence
+
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+# No 0/O or 1/I: a code read off paper cannot be mistyped between them.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 16  # 16 symbols of 5 bits: 80 bits
+PATTERN_KEYS = {"seq", "code", "month_roman", "month", "year"}
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str:
+    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())
+
+
+def pretty_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def format_number(pattern: str, seq: int, code: str, on: date) -> str:
+    return pattern.format(
+        seq=seq, code=code, month_roman=ROMAN[on.month - 1], month=on.month, year=on.year
+    )
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a numbering pattern cannot be used, or None."""
+    if "{seq" not in pattern:
+        return "missing {seq}"
+    try:
+        format_number(pattern, 1, "X", date(2026, 1, 1))
+    except (KeyError, ValueError, IndexError, AttributeError) as e:
+        return str(e) or "invalid"
+    return None
+
+
+def next_seq(issuer_id: int, year: int) -> int:
+    """The next number of the issuer's yearly sequence, in the caller's transaction.
+
+    One upsert with RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes parallel
+    claims take consecutive numbers, and a rolled-back claim gives its number back (no gaps).
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = IssuerSequence.__table__
+    stmt = (
+        insert(table)
+        .values(issuer_id=issuer_id, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.issuer_id, table.c.year],
+            set_={"last": table.c.last + 1},
+        )
+        .returning(table.c.last)
+    )
+    return db.session.execute(stmt).scalar_one()

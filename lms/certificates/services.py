@@ -1,0 +1,445 @@
+"""Certificates: eligibility, issuing with gap-free numbers, revocation, reissue, verification."""
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import TIMEZONES
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..catalog import services as catalog
+from ..catalog.completion import CourseStatus, course_status
+from ..catalog.models import Course, Enrolment
+from ..errors import FormErrors, ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from . import numbering
+from .images import store_image
+from .models import AuditEvent, Certificate, Issuer, StoredImage
+from .pdf import Paper, render
+
+CODE_RE = re.compile(r"^[A-Z0-9]{2,30}(?:-[A-Z0-9]{1,30})*$")
+
+
+# ---------------------------------------------------------------- issuers
+
+
+def default_issuer() -> Issuer | None:
+    return db.session.scalar(select(Issuer).where(Issuer.is_default.is_(True)).limit(1))
+
+
+def issuers() -> list[Issuer]:
+    return list(db.session.scalars(select(Issuer).order_by(Issuer.is_default.desc(), Issuer.name)))
+
+
+def save_issuer(issuer: Issuer | None, data: dict, logo: bytes | None, signature: bytes | None):
+    """Create or update an issuing unit; images are checked and re-encoded. One transaction."""
+    errors: dict = {}
+    values = {
+        k: (data.get(k) or "").strip()
+        for k in (
+            "name",
+            "code",
+            "number_pattern",
+            "signatory_name",
+            "signatory_title",
+            "signatory_nip",
+            "city",
+        )
+    }
+    values["code"] = values["code"].upper()
+    limits = {"name": 200, "signatory_name": 120, "signatory_title": 200, "city": 80}
+    for key in ("name", "signatory_name", "signatory_title"):
+        if not values[key]:
+            errors[key] = _l("This field is required.")
+    for key, limit in limits.items():
+        if len(values[key]) > limit:
+            errors[key] = _l("Use at most %(n)s characters.", n=limit)
+    if not CODE_RE.match(values["code"]):
+        errors["code"] = _l("Use 2–30 capital letters, digits and dashes, e.g. DISKOMINFO-BIR.")
+    else:
+        taken = select(Issuer.id).where(Issuer.code == values["code"])
+        if issuer is not None:
+            taken = taken.where(Issuer.id != issuer.id)
+        if db.session.scalar(taken) is not None:
+            errors["code"] = _l("Another unit already uses this code.")
+    values["number_pattern"] = values["number_pattern"] or "{seq:04d}/{code}/{month_roman}/{year}"
+    if len(values["number_pattern"]) > 100 or numbering.pattern_problem(values["number_pattern"]):
+        errors["number_pattern"] = _l(
+            "Use a pattern with {seq}, and only {code}, {month_roman}, {month} and {year}."
+        )
+    if values["signatory_nip"] and not re.fullmatch(r"[0-9 ]{8,30}", values["signatory_nip"]):
+        errors["signatory_nip"] = _l("A NIP has digits only.")
+    images = {}
+    for field, upload in (("logo", logo), ("signature", signature)):
+        if upload:
+            try:
+                images[field] = store_image(upload)
+            except ServiceError as e:
+                errors[field] = str(e)
+    if errors:
+        db.session.rollback()
+        raise FormErrors(errors)
+    if issuer is None:
+        issuer = Issuer(is_default=default_issuer() is None)
+        db.session.add(issuer)
+    for key, value in values.items():
+        setattr(issuer, key, value)
+    db.session.flush()
+    if "logo" in images:
+        issuer.logo_id = images["logo"].id
+    if "signature" in images:
+        issuer.signature_id = images["signature"].id
+    if data.get("remove_logo"):
+        issuer.logo_id = None
+    if data.get("remove_signature"):
+        issuer.signature_id = None
+    db.session.commit()
+    return issuer
+
+
+def make_default(issuer: Issuer) -> None:
+    for other in db.session.scalars(select(Issuer).where(Issuer.is_default.is_(True))):
+        other.is_default = False
+    issuer.is_default = True
+    db.session.commit()
+
+
+def snapshot(issuer: Issuer) -> dict:
+    """The issuer as printed: kept with each certificate so later edits never change it."""
+    return {
+        "name": issuer.name,
+        "code": issuer.code,
+        "city": issuer.city,
+        "signatory_name": issuer.signatory_name,
+        "signatory_title": issuer.signatory_title,
+        "signatory_nip": issuer.signatory_nip,
+        "logo_id": issuer.logo_id,
+        "signature_id": issuer.signature_id,
+    }
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+@dataclass
+class Eligibility:
+    course: Course
+    enrolment: Enrolment | None
+    status: CourseStatus | None
+    certificate: Certificate | None
+
+    @property
+    def eligible(self) -> bool:
+        return self.status is not None and self.status.complete
+
+
+def eligibility(user: User, course: Course) -> Eligibility:
+    enrolment = catalog.get_enrolment(user, course)
+    status = None
+    if enrolment is not None:
+        outline = catalog.outline(course)
+        status = course_status(
+            user.id, course, outline, catalog.completed_lessons_of(user.id, course.id)
+        )
+    return Eligibility(course, enrolment, status, active_certificate(user.id, course.id))
+
+
+def active_certificate(user_id: int, course_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.user_id == user_id,
+            Certificate.course_id == course_id,
+            Certificate.revoked_at.is_(None),
+        )
+    )
+
+
+def final_score(status: CourseStatus) -> float | None:
+    """The final exam's best score; without one, the mean of the module quizzes' best scores."""
+    if status.final_exam is not None and status.final_exam.best is not None:
+        return round(status.final_exam.best, 1)
+    bests = [r.best for r in status.module_quizzes.values() if r.best is not None]
+    return round(sum(bests) / len(bests), 1) if bests else None
+
+
+# ---------------------------------------------------------------- issuing
+
+
+def verify_url(code: str) -> str:
+    return f"{current_app.config['BASE_URL']}/v/{code}"
+
+
+def audit(actor: User | None, action: str, certificate: Certificate | None, **detail) -> None:
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id if actor else None,
+            action=action,
+            certificate_id=certificate.id if certificate else None,
+            detail=detail,
+        )
+    )
+
+
+def _image_bytes(image_id: int | None) -> bytes | None:
+    if image_id is None:
+        return None
+    return db.session.scalar(select(StoredImage.data).where(StoredImage.id == image_id))
+
+
+def paper_for(certificate: Certificate) -> Paper:
+    issuer = certificate.issuer_snapshot
+    return Paper(
+        full_name=certificate.full_name,
+        course_title=certificate.course_title,
+        certificate_title=certificate.certificate_title,
+        hours=certificate.hours,
+        completed_on=certificate.completed_on,
+        score=certificate.score,
+        number=certificate.number,
+        issuer_name=issuer["name"],
+        city=issuer.get("city", ""),
+        signatory_name=issuer["signatory_name"],
+        signatory_title=issuer["signatory_title"],
+        signatory_nip=issuer.get("signatory_nip", ""),
+        verify_url=verify_url(certificate.code),
+        logo=_image_bytes(issuer.get("logo_id")),
+        signature=_image_bytes(issuer.get("signature_id")),
+    )
+
+
+def pdf_bytes(certificate: Certificate) -> bytes:
+    return render(paper_for(certificate))
+
+
+def _issue(
+    actor,
+    user: User,
+    course: Course,
+    issuer: Issuer,
+    status: CourseStatus,
+    enrolment: Enrolment,
+    action="issue",
+) -> Certificate:
+    """Add a certificate to the session (number, code, PDF hash, audit); the caller commits."""
+    finished = enrolment.completed_at or utcnow()
+    zone = ZoneInfo(TIMEZONES.get(user.timezone, "Asia/Jakarta"))
+    completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+    now = utcnow()
+    seq = numbering.next_seq(issuer.id, now.year)
+    certificate = Certificate(
+        code=numbering.new_code(),
+        number=numbering.format_number(issuer.number_pattern, seq, issuer.code, now.date()),
+        user_id=user.id,
+        course_id=course.id,
+        issuer_id=issuer.id,
+        full_name=user.full_name,
+        course_title=course.title,
+        certificate_title=course.certificate_title or f"Sertifikat {course.title}",
+        hours=course.hours,
+        completed_on=completed_on,
+        score=final_score(status),
+        issuer_snapshot=snapshot(issuer),
+        issued_at=now,
+        issued_by_id=actor.id if actor else None,
+    )
+    certificate.pdf_sha256 = hashlib.sha256(render(paper_for(certificate))).hexdigest()
+    db.session.add(certificate)
+    db.session.flush()
+    audit(actor, action, certificate, number=certificate.number, user_id=user.id)
+    return certificate
+
+
+def issuer_for(user: User, course: Course) -> Issuer:
+    issuer = default_issuer()
+    if issuer is None:
+        raise ServiceError(_l("No issuing unit is set up yet. Ask an administrator."))
+    return issuer
+
+
+def claim(user: User, course: Course, full_name: str) -> Certificate:
+    """The trainee claims their certificate; claiming twice returns the same one."""
+    found = eligibility(user, course)
+    if found.certificate is not None:
+        return found.certificate
+    if not found.eligible:
+        raise ServiceError(_l("Complete the course first."), 403)
+    name = " ".join((full_name or "").split())
+    if not name:
+        raise FormErrors({"full_name": _l("Enter your full name.")})
+    if len(name) > accounts.NAME_MAX:
+        raise FormErrors({"full_name": _l("Use at most %(n)s characters.", n=accounts.NAME_MAX)})
+    issuer = issuer_for(user, course)
+    user.full_name = name
+    try:
+        certificate = _issue(user, user, course, issuer, found.status, found.enrolment)
+        db.session.commit()
+    except IntegrityError:  # a parallel claim won: return its certificate
+        db.session.rollback()
+        existing = active_certificate(user.id, course.id)
+        if existing is None:
+            raise
+        return existing
+    return certificate
+
+
+def issue_for(actor: User, pairs: Iterable[tuple[User, Course]], issuer: Issuer | None = None):
+    """Issue to every eligible (user, course) without an active certificate, committing in batches.
+    Yields each new certificate."""
+    batch = 0
+    for user, course in pairs:
+        found = eligibility(user, course)
+        if found.certificate is not None or not found.eligible:
+            continue
+        certificate = _issue(
+            actor, user, course, issuer or issuer_for(user, course), found.status, found.enrolment
+        )
+        batch += 1
+        yield certificate
+        if batch >= 25:
+            db.session.commit()
+            batch = 0
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- revocation, reissue
+
+
+def revoke(actor: User, certificate: Certificate, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise FormErrors({"reason": _l("Give the reason for revoking.")})
+    if len(reason) > 500:
+        raise FormErrors({"reason": _l("Use at most %(n)s characters.", n=500)})
+    if certificate.revoked_at is not None:
+        raise ServiceError(_l("This certificate is already revoked."))
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    certificate.revoked_by_id = actor.id
+    audit(actor, "revoke", certificate, reason=reason)
+    db.session.commit()
+
+
+def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """Revoke and issue anew (new number and code) with the person's and issuer's current data."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FormErrors({"reason": _l("Give the reason for reissuing.")})
+    if certificate.revoked_at is not None:
+        raise ServiceError(_l("This certificate is already revoked."))
+    user = db.session.get(User, certificate.user_id)
+    course = db.session.get(Course, certificate.course_id)
+    issuer = db.session.get(Issuer, certificate.issuer_id)
+    enrolment = catalog.get_enrolment(user, course)
+    status = course_status(
+        user.id, course, catalog.outline(course), catalog.completed_lessons_of(user.id, course.id)
+    )
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    certificate.revoked_by_id = actor.id
+    db.session.flush()  # the old one leaves the "one active per course" index first
+    new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
+    certificate.replaced_by_id = new.id
+    audit(actor, "revoke", certificate, reason=reason, replaced_by=new.number)
+    db.session.commit()
+    return new
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def lookup(code: str) -> Certificate | None:
+    normalised = numbering.normalise_code(code)
+    if len(normalised) != numbering.CODE_LENGTH:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == normalised))
+
+
+def find(typed: str) -> Certificate | None:
+    """A certificate by its verification code or its printed number."""
+    found = lookup(typed)
+    if found is not None:
+        return found
+    number = (typed or "").strip()
+    if not number or len(number) > 100:
+        return None
+    matches = db.session.scalars(
+        select(Certificate).where(Certificate.number == number).limit(2)
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
+def search(query: str, page: int, per_page: int):
+    stmt = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    q = (query or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                Certificate.full_name.ilike(like),
+                Certificate.number.ilike(like),
+                Certificate.code == numbering.normalise_code(q),
+            )
+        )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def history(certificate: Certificate) -> list[tuple[AuditEvent, str | None]]:
+    """The audit events of a certificate with the name of who acted."""
+    return list(
+        db.session.execute(
+            select(AuditEvent, User.full_name)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.certificate_id == certificate.id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        ).all()
+    )
+
+
+def image_key(image_id: int | None) -> str | None:
+    if image_id is None:
+        return None
+    return db.session.scalar(select(StoredImage.key).where(StoredImage.id == image_id))
+
+
+def public_record(certificate: Certificate | None) -> dict:
+    """What verification shows: the same for the page and the JSON API."""
+    if certificate is None:
+        return {"status": "not_found"}
+    record = {
+        "status": "valid" if certificate.valid else "revoked",
+        "code": certificate.code,
+        "number": certificate.number,
+        "name": certificate.full_name,
+        "course": certificate.course_title,
+        "hours": certificate.hours,
+        "completed_on": certificate.completed_on.isoformat(),
+        "issued_at": certificate.issued_at.isoformat(timespec="seconds") + "Z",
+        "issuer": certificate.issuer_snapshot["name"],
+        "score": certificate.score,
+        "pdf_sha256": certificate.pdf_sha256,
+    }
+    if not certificate.valid:
+        record["revoked_at"] = certificate.revoked_at.isoformat(timespec="seconds") + "Z"
+        record["revoked_reason"] = certificate.revoked_reason
+        if certificate.replaced_by_id:
+            replacement = db.session.get(Certificate, certificate.replaced_by_id)
+            record["replaced_by"] = replacement.code if replacement else None
+    return record

@@ -1,0 +1,248 @@
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.views import render_form, show_errors
+from ..catalog import services as catalog
+from ..errors import FormErrors, ServiceError
+from ..extensions import db, limiter
+from ..permissions import can_manage_certificates, require
+from . import services
+from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm
+from .models import Certificate, Issuer, StoredImage
+from .numbering import pretty_code
+
+bp = Blueprint("certificates", __name__)
+
+
+def verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+@bp.app_context_processor
+def helpers():
+    return {"pretty_code": pretty_code, "image_key": services.image_key}
+
+
+# ---------------------------------------------------------------- trainees
+
+
+@bp.route("/kursus/<slug>/sertifikat", methods=["GET", "POST"])
+@login_required
+def claim(slug):
+    course = catalog.get_course(slug) or abort(404)
+    found = services.eligibility(current_user, course)
+    if found.certificate is not None:
+        return redirect(url_for("certificates.mine"))
+    if not found.eligible:
+        flash(_("Complete the course first: then you can claim its certificate."), "info")
+        return redirect(url_for("catalog.course", slug=slug))
+    form = ClaimForm(
+        data=None if request.method == "POST" else {"full_name": current_user.full_name}
+    )
+    if form.validate_on_submit():
+        try:
+            services.claim(current_user, course, form.full_name.data)
+        except FormErrors as e:
+            show_errors(form, e)
+        else:
+            flash(_("Your certificate is ready."), "success")
+            return redirect(url_for("certificates.mine"))
+    return render_form("certificates/claim.html", form, course=course, status=found.status)
+
+
+@bp.route("/sertifikat")
+@login_required
+def mine():
+    return render_template(
+        "certificates/mine.html", certificates=services.certificates_of(current_user)
+    )
+
+
+@bp.route("/sertifikat/<id:certificate_id>/unduh")
+@login_required
+def download(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not (
+        certificate.user_id == current_user.id or can_manage_certificates(current_user)
+    ):
+        abort(404)
+    response = make_response(services.pdf_bytes(certificate))
+    response.content_type = "application/pdf"
+    filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ---------------------------------------------------------------- public verification
+
+
+@bp.route("/v")
+@limiter.shared_limit(verify_limit, scope="verify")
+def verify_form():
+    form = VerifyForm(request.args)
+    typed = (form.kode.data or "").strip()
+    if typed:
+        certificate = services.find(typed)
+        if certificate is not None:
+            return redirect(url_for("certificates.verify", code=certificate.code))
+        return render_template(
+            "certificates/verify.html", form=form, record={"status": "not_found"}
+        ), 404
+    return render_template("certificates/verify.html", form=form, record=None)
+
+
+@bp.route("/v/<code>")
+@limiter.shared_limit(verify_limit, scope="verify")
+def verify(code):
+    record = services.public_record(services.lookup(code))
+    status = 404 if record["status"] == "not_found" else 200
+    response = make_response(
+        render_template("certificates/verify.html", form=VerifyForm(), record=record), status
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/api/v1/certificates/<code>")
+@limiter.shared_limit(verify_limit, scope="verify")
+def verify_api(code):
+    record = services.public_record(services.lookup(code))
+    return jsonify(record), 404 if record["status"] == "not_found" else 200
+
+
+# ---------------------------------------------------------------- admins: issuers
+
+
+@bp.route("/admin/penerbit")
+@require(can_manage_certificates)
+def issuers():
+    return render_template("certificates/issuers.html", issuers=services.issuers())
+
+
+def _issuer_form_page(issuer: Issuer | None):
+    form = IssuerForm(obj=issuer if request.method == "GET" else None)
+    if request.method == "GET" and issuer is None:
+        form.number_pattern.data = "{seq:04d}/{code}/{month_roman}/{year}"
+    if form.validate_on_submit():
+        try:
+            saved = services.save_issuer(
+                issuer,
+                request.form,
+                form.logo.data.read() if form.logo.data else None,
+                form.signature.data.read() if form.signature.data else None,
+            )
+        except FormErrors as e:
+            show_errors(form, e)
+        else:
+            flash(_("The issuing unit %(name)s has been saved.", name=saved.name), "success")
+            return redirect(url_for("certificates.issuers"))
+    return render_form("certificates/issuer_form.html", form, issuer=issuer)
+
+
+@bp.route("/admin/penerbit/baru", methods=["GET", "POST"])
+@require(can_manage_certificates)
+def new_issuer():
+    return _issuer_form_page(None)
+
+
+@bp.route("/admin/penerbit/<id:issuer_id>", methods=["GET", "POST"])
+@require(can_manage_certificates)
+def edit_issuer(issuer_id):
+    return _issuer_form_page(db.session.get(Issuer, issuer_id) or abort(404))
+
+
+@bp.route("/admin/penerbit/<id:issuer_id>/utama", methods=["POST"])
+@require(can_manage_certificates)
+def default_issuer(issuer_id):
+    issuer = db.session.get(Issuer, issuer_id) or abort(404)
+    if not ReasonForm().validate_on_submit():
+        abort(400)
+    services.make_default(issuer)
+    flash(
+        _("%(name)s now issues the certificates of self-paced trainees.", name=issuer.name),
+        "success",
+    )
+    return redirect(url_for("certificates.issuers"))
+
+
+@bp.route("/admin/gambar/<key>")
+@require(can_manage_certificates)
+def image(key):
+    stored = db.session.query(StoredImage).filter_by(key=key[:40]).first() or abort(404)
+    response = make_response(stored.data)
+    response.content_type = stored.content_type
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# ---------------------------------------------------------------- admins: certificates
+
+
+@bp.route("/admin/sertifikat")
+@require(can_manage_certificates)
+def admin_list():
+    query = request.args.get("q", "")[:100]
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    return render_template(
+        "certificates/admin_list.html",
+        pagination=services.search(query, page, current_app.config["USERS_PER_PAGE"]),
+        query=query,
+    )
+
+
+@bp.route("/admin/sertifikat/<id:certificate_id>")
+@require(can_manage_certificates)
+def admin_detail(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    return render_template(
+        "certificates/admin_detail.html",
+        certificate=certificate,
+        record=services.public_record(certificate),
+        events=services.history(certificate),
+        revoke_form=ReasonForm(prefix="revoke"),
+        reissue_form=ReasonForm(prefix="reissue"),
+    )
+
+
+@bp.route("/admin/sertifikat/<id:certificate_id>/cabut", methods=["POST"])
+@require(can_manage_certificates)
+def revoke(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    form = ReasonForm(prefix="revoke")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.revoke(current_user, certificate, form.reason.data)
+    except ServiceError as e:
+        flash(str(e), "error")
+    else:
+        flash(_("Certificate %(number)s has been revoked.", number=certificate.number), "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+
+
+@bp.route("/admin/sertifikat/<id:certificate_id>/terbitkan-ulang", methods=["POST"])
+@require(can_manage_certificates)
+def reissue(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    form = ReasonForm(prefix="reissue")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        new = services.reissue(current_user, certificate, form.reason.data)
+    except ServiceError as e:
+        flash(str(e), "error")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+    flash(_("Reissued as %(number)s.", number=new.number), "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=new.id))
