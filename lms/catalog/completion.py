@@ -29,28 +29,48 @@ class CourseStatus:
     missing: list = field(default_factory=list)  # unmet requirement names
 
 
-def quiz_results(user_id: int, course_id: int) -> list[QuizResult]:
-    """Each visible quiz of the course with this person's attempts and best score."""
-    quizzes = db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course_id, Quiz.hidden.is_(False)).order_by(Quiz.id)
-    ).all()
+def visible_quizzes(course_id: int) -> list[Quiz]:
+    return list(
+        db.session.scalars(
+            select(Quiz)
+            .where(Quiz.course_id == course_id, Quiz.hidden.is_(False))
+            .order_by(Quiz.id)
+        )
+    )
+
+
+def quiz_results_of(user_ids: list[int], course_id: int) -> dict[int, list[QuizResult]]:
+    """For each person: every visible quiz of the course with their attempts and best score.
+    Two queries whatever the number of people."""
+    quizzes = visible_quizzes(course_id)
     rows = db.session.execute(
         select(
+            Attempt.user_id,
             Attempt.quiz_id,
             func.count(Attempt.id),
             func.max(Attempt.percent),
             func.max(case((Attempt.passed.is_(True), 1), else_=0)),
         )
-        .where(Attempt.user_id == user_id, Attempt.course_id == course_id)
-        .group_by(Attempt.quiz_id)
+        .where(Attempt.user_id.in_(user_ids), Attempt.course_id == course_id)
+        .group_by(Attempt.user_id, Attempt.quiz_id)
     ).all()
-    stats = {quiz_id: (n, best, bool(passed)) for quiz_id, n, best, passed in rows}
-    return [QuizResult(q, *stats.get(q.id, (0, None, False))) for q in quizzes]
+    stats = {(user_id, quiz_id): (n, best, bool(p)) for user_id, quiz_id, n, best, p in rows}
+    return {
+        user_id: [QuizResult(q, *stats.get((user_id, q.id), (0, None, False))) for q in quizzes]
+        for user_id in user_ids
+    }
 
 
-def course_status(user_id: int, course: Course, outline, done: set) -> CourseStatus:
+def quiz_results(user_id: int, course_id: int) -> list[QuizResult]:
+    return quiz_results_of([user_id], course_id)[user_id]
+
+
+def course_status(user_id: int, course: Course, outline, done: set, results=None) -> CourseStatus:
+    """Module and course completion for one person; `results` may be given (bulk callers)."""
     status = CourseStatus(course, done)
-    for result in quiz_results(user_id, course.id):
+    if results is None:
+        results = quiz_results(user_id, course.id)
+    for result in results:
         if result.quiz.module_id is None:
             status.final_exam = result
         else:

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -109,3 +109,5 @@ class AuditEvent(db.Model):
         ForeignKey("certificates.id", ondelete="CASCADE"), index=True
     )
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    certificate: Mapped[Certificate | None] = relationship()

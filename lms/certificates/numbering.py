@@ -45,8 +45,9 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
-def next_seq(issuer_id: int, year: int) -> int:
-    """The next number of the issuer's yearly sequence, in the caller's transaction.
+def next_seq(issuer_id: int, year: int, count: int = 1) -> int:
+    """Take `count` numbers of the issuer's yearly sequence, in the caller's transaction;
+    returns the first.
 
     One upsert with RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes parallel
     claims take consecutive numbers, and a rolled-back claim gives its number back (no gaps).
@@ -56,11 +57,11 @@ def next_seq(issuer_id: int, year: int) -> int:
     table = IssuerSequence.__table__
     stmt = (
         insert(table)
-        .values(issuer_id=issuer_id, year=year, last=1)
+        .values(issuer_id=issuer_id, year=year, last=count)
         .on_conflict_do_update(
             index_elements=[table.c.issuer_id, table.c.year],
-            set_={"last": table.c.last + 1},
+            set_={"last": table.c.last + count},
         )
         .returning(table.c.last)
     )
-    return db.session.execute(stmt).scalar_one()
+    return db.session.execute(stmt).scalar_one() - count + 1

@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,8 +14,8 @@ from .. import TIMEZONES
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
-from ..catalog.completion import CourseStatus, course_status
-from ..catalog.models import Course, Enrolment
+from ..catalog.completion import CourseStatus, course_status, quiz_results_of
+from ..catalog.models import Course, Enrolment, LessonProgress
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..timeutil import utcnow
@@ -25,6 +24,7 @@ from .images import store_image
 from .models import AuditEvent, Certificate, Issuer, StoredImage
 from .pdf import Paper, render
 
+BATCH = 50
 CODE_RE = re.compile(r"^[A-Z0-9]{2,30}(?:-[A-Z0-9]{1,30})*$")
 
 
@@ -182,7 +182,7 @@ def audit(actor: User | None, action: str, certificate: Certificate | None, **de
         AuditEvent(
             actor_id=actor.id if actor else None,
             action=action,
-            certificate_id=certificate.id if certificate else None,
+            certificate=certificate,
             detail=detail,
         )
     )
@@ -227,13 +227,17 @@ def _issue(
     status: CourseStatus,
     enrolment: Enrolment,
     action="issue",
+    seq: int | None = None,
+    now=None,
 ) -> Certificate:
-    """Add a certificate to the session (number, code, PDF hash, audit); the caller commits."""
+    """Add a certificate to the session (number, code, PDF hash, audit); the caller commits.
+    `seq` is a number the caller already took from the issuer's sequence."""
     finished = enrolment.completed_at or utcnow()
     zone = ZoneInfo(TIMEZONES.get(user.timezone, "Asia/Jakarta"))
     completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
-    now = utcnow()
-    seq = numbering.next_seq(issuer.id, now.year)
+    now = now or utcnow()
+    if seq is None:
+        seq = numbering.next_seq(issuer.id, now.year)
     certificate = Certificate(
         code=numbering.new_code(),
         number=numbering.format_number(issuer.number_pattern, seq, issuer.code, now.date()),
@@ -252,12 +256,11 @@ def _issue(
     )
     certificate.pdf_sha256 = hashlib.sha256(render(paper_for(certificate))).hexdigest()
     db.session.add(certificate)
-    db.session.flush()
     audit(actor, action, certificate, number=certificate.number, user_id=user.id)
     return certificate
 
 
-def issuer_for(user: User, course: Course) -> Issuer:
+def issuer_for(user: User | None, course: Course) -> Issuer:
     issuer = default_issuer()
     if issuer is None:
         raise ServiceError(_l("No issuing unit is set up yet. Ask an administrator."))
@@ -290,23 +293,53 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
     return certificate
 
 
-def issue_for(actor: User, pairs: Iterable[tuple[User, Course]], issuer: Issuer | None = None):
-    """Issue to every eligible (user, course) without an active certificate, committing in batches.
-    Yields each new certificate."""
-    batch = 0
-    for user, course in pairs:
-        found = eligibility(user, course)
-        if found.certificate is not None or not found.eligible:
-            continue
-        certificate = _issue(
-            actor, user, course, issuer or issuer_for(user, course), found.status, found.enrolment
+def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | None = None):
+    """Issue to every eligible person without an active certificate, committing in batches;
+    yields each new certificate. Eligibility is read in a few queries for the whole list."""
+    ids = [u.id for u in users]
+    outline = catalog.outline(course)
+    done: dict[int, set] = {}
+    for user_id, lesson_id in db.session.execute(
+        select(LessonProgress.user_id, LessonProgress.lesson_id).where(
+            LessonProgress.course_id == course.id, LessonProgress.user_id.in_(ids)
         )
-        batch += 1
-        yield certificate
-        if batch >= 25:
-            db.session.commit()
-            batch = 0
-    db.session.commit()
+    ):
+        done.setdefault(user_id, set()).add(lesson_id)
+    enrolments = {
+        e.user_id: e
+        for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(ids))
+        )
+    }
+    holders = set(
+        db.session.scalars(
+            select(Certificate.user_id).where(
+                Certificate.course_id == course.id,
+                Certificate.user_id.in_(ids),
+                Certificate.revoked_at.is_(None),
+            )
+        )
+    )
+    results = quiz_results_of(ids, course.id)
+    eligible = []
+    for user in users:
+        if user.id in holders or user.id not in enrolments:
+            continue
+        status = course_status(user.id, course, outline, done.get(user.id, set()), results[user.id])
+        if status.complete:
+            eligible.append((user, status))
+    unit = issuer or issuer_for(None, course)
+    for start in range(0, len(eligible), BATCH):
+        batch = eligible[start : start + BATCH]
+        # One statement takes the batch's numbers; the batch commits together, so no gaps.
+        now = utcnow()
+        first = numbering.next_seq(unit.id, now.year, len(batch))
+        issued = [
+            _issue(actor, user, course, unit, status, enrolments[user.id], seq=first + i, now=now)
+            for i, (user, status) in enumerate(batch)
+        ]
+        db.session.commit()
+        yield from issued
 
 
 # ---------------------------------------------------------------- revocation, reissue
@@ -346,6 +379,7 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
     certificate.revoked_by_id = actor.id
     db.session.flush()  # the old one leaves the "one active per course" index first
     new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
+    db.session.flush()
     certificate.replaced_by_id = new.id
     audit(actor, "revoke", certificate, reason=reason, replaced_by=new.number)
     db.session.commit()
