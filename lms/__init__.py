@@ -99,6 +99,10 @@ def create_app(config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if "text/html" in response.content_type and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
@@ -115,5 +119,9 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def keep_session_permanent():
         session.permanent = True
+
+    from .accounts.sessions import enforce_timeouts
+
+    app.before_request(enforce_timeouts)
 
     return app

@@ -108,7 +108,32 @@ def demo_accounts():
         click.echo(f"  {role:8} {login}")
 
 
+@click.command("backup")
+@click.argument("destination", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(destination):
+    """Copy the database consistently while the app runs (SQLite file, or pg_dump archive)."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from .backup import BackupError, backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    suffix = ".sqlite3" if url.startswith("sqlite") else ".dump"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = Path(
+        destination or Path(current_app.instance_path) / "backups" / f"lms-{stamp}{suffix}"
+    )
+    try:
+        backup(url, target)
+    except BackupError as e:
+        click.echo(f"Backup failed: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"Backup written to {target}")
+
+
 def register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo_accounts)
+    app.cli.add_command(backup_command)

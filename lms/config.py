@@ -39,6 +39,7 @@ def build_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)),
+        "PERMANENT_SESSION_LIFETIME": int(_env("SESSION_MAX_HOURS", 24 * 14)) * 3600,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
@@ -51,5 +52,10 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
+        "LOGIN_IP_LIMIT": _env("LOGIN_IP_LIMIT", "30 per 5 minutes"),
+        "LOGIN_ACCOUNT_IP_LIMIT": _env("LOGIN_ACCOUNT_IP_LIMIT", "5 per 5 minutes"),
+        "LOGIN_ACCOUNT_LIMIT": _env("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
+        "SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", 120)),
+        "SESSION_MAX_HOURS": int(_env("SESSION_MAX_HOURS", 24 * 14)),
         "QUIZ_GRACE_SECONDS": int(_env("QUIZ_GRACE_SECONDS", 30)),
     }

@@ -191,6 +191,12 @@ def load_session_user(session_id: str) -> User | None:
     return user if user is not None and user.session_version == int(version) else None
 
 
+def end_other_sessions(user: User) -> None:
+    """Every signed-in session of this person ends (their cookie carries the old version)."""
+    user.session_version += 1
+    db.session.commit()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     errors = {}
     if not check_password_hash(user.password_hash, current or ""):
@@ -250,6 +256,7 @@ def change_role(actor: User, user: User, role: str) -> None:
     if user.id == actor.id and role != "admin":
         raise ServiceError(_l("You cannot remove your own administrator role."))
     user.role = role
+    user.session_version += 1  # their open sessions end: the new role starts at next sign-in
     db.session.commit()
 
 

@@ -1,12 +1,12 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import login_manager
 from ..web import safe_next
-from . import services
+from . import services, sessions
 from .forms import EmptyForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, region_fields
 
 bp = Blueprint("accounts", __name__)
@@ -51,7 +51,7 @@ def register():
             except FormErrors as e:
                 show_errors(form, e)
             else:
-                login_user(user)
+                sessions.start(user)
                 flash(
                     _("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success"
                 )
@@ -60,6 +60,7 @@ def register():
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
+@sessions.throttle_login
 def login():
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
@@ -69,7 +70,7 @@ def login():
         if user is None:
             form.password.errors = [_("The email/number or password is not correct.")]
         else:
-            login_user(user, remember=False)
+            sessions.start(user)
             return redirect(safe_next(landing_url(user)))
     return render_form("accounts/login.html", form)
 
@@ -78,7 +79,7 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
+        sessions.end(current_user._get_current_object())
         flash(_("You have signed out."), "info")
     return redirect(url_for("catalog.index"))
 
@@ -122,7 +123,7 @@ def change_password():
         except FormErrors as e:
             show_errors(form, e)
         else:
-            login_user(user)  # keep this device signed in with the new session version
+            sessions.start(user)  # this device stays signed in, with the new session version
             flash(_("Your password has been changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_form("accounts/password.html", form)
