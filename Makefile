@@ -7,8 +7,9 @@ FLASK := $(BIN)/flask --app lms
 
 .PHONY: run test setup setup-dev system-deps translations extract-messages lint clean
 
-# Debian tools some tests use: zbarimg reads the QR code on a rendered certificate page.
-SYSTEM_TOOLS := zbarimg:zbar-tools pdftoppm:poppler-utils
+# Debian tools the tests use: zbarimg reads QR codes on rendered certificates, Chromium runs
+# the browser tests (tests/browser), Java runs the Nu HTML checker.
+SYSTEM_TOOLS := zbarimg:zbar-tools pdftoppm:poppler-utils chromium:chromium java:default-jre-headless
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

