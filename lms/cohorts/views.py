@@ -197,7 +197,7 @@ def import_(cohort_id):
         if upload is None or not upload.filename:
             form.file.errors = [_("Choose a CSV file.")]
         else:
-            content = upload.read(importer.max_bytes() + 1)
+            content = upload.read()  # bounded by MAX_CONTENT_LENGTH
             try:
                 result = importer.preview(cohort, content)
             except importer.ImportFileError as e:
