@@ -49,7 +49,8 @@ def _week_sqlite(element, compiler, **kw):
 @compiles(week_number, "postgresql")
 def _week_postgresql(element, compiler, **kw):
     at, hours = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(floor((extract(epoch from {at}) + {hours} * 3600 - 345600) / 604800) AS INTEGER)"
+    monday = f"CAST(date_trunc('week', {at} + {hours} * INTERVAL '1 hour') AS DATE)"
+    return f"CAST(({monday} - DATE '1970-01-05') / 7 AS INTEGER)"
 
 
 def week_start(number: int) -> date:
@@ -79,6 +80,7 @@ class TraineeRow:
     last_activity: datetime | None
     status: str = NOT_STARTED
     inactive: bool = False
+    name_key: tuple = ()
 
     @property
     def percent(self) -> int:
@@ -162,15 +164,24 @@ def cohort_report(
     member = CohortMember
     in_cohort = and_(member.cohort_id == cohort.id)
 
+    # Each aggregate starts from the cohort's members and looks up their rows by user: the
+    # cost follows the cohort's size, not the size of the whole progress table.
     lessons = (
         select(
-            LessonProgress.user_id.label("user_id"),
+            member.user_id.label("user_id"),
             func.count(LessonProgress.id).label("done"),
             func.max(LessonProgress.completed_at).label("last"),
         )
-        .join(member, and_(member.user_id == LessonProgress.user_id, in_cohort))
-        .where(LessonProgress.course_id == course.id, LessonProgress.lesson_id.in_(lesson_ids))
-        .group_by(LessonProgress.user_id)
+        .join(
+            LessonProgress,
+            and_(
+                LessonProgress.user_id == member.user_id,
+                LessonProgress.course_id == course.id,
+                LessonProgress.lesson_id.in_(lesson_ids),
+            ),
+        )
+        .where(in_cohort)
+        .group_by(member.user_id)
         .subquery()
     )
     passed_module = (
@@ -180,7 +191,7 @@ def cohort_report(
     )
     attempts = (
         select(
-            Attempt.user_id.label("user_id"),
+            member.user_id.label("user_id"),
             func.count(distinct(case((passed_module, Attempt.quiz_id)))).label("passed"),
             (
                 func.max(case((Attempt.quiz_id == final, Attempt.percent)))
@@ -189,16 +200,24 @@ def cohort_report(
             ).label("final_best"),
             func.max(Attempt.started_at).label("last"),
         )
-        .join(member, and_(member.user_id == Attempt.user_id, in_cohort))
-        .where(Attempt.course_id == course.id)
-        .group_by(Attempt.user_id)
+        .select_from(member)
+        .join(Attempt, and_(Attempt.user_id == member.user_id, Attempt.course_id == course.id))
+        .where(in_cohort)
+        .group_by(member.user_id)
         .subquery()
     )
     certificates = (
-        select(Certificate.user_id.label("user_id"))
-        .join(member, and_(member.user_id == Certificate.user_id, in_cohort))
-        .where(Certificate.course_id == course.id, Certificate.revoked_at.is_(None))
-        .group_by(Certificate.user_id)
+        select(member.user_id.label("user_id"))
+        .join(
+            Certificate,
+            and_(
+                Certificate.user_id == member.user_id,
+                Certificate.course_id == course.id,
+                Certificate.revoked_at.is_(None),
+            ),
+        )
+        .where(in_cohort)
+        .group_by(member.user_id)
         .subquery()
     )
     stmt = (
@@ -245,7 +264,7 @@ def cohort_report(
         final_best,
         attempt_last,
         certified,
-    ) in db.session.execute(stmt):
+    ) in db.session.connection().execute(stmt):  # plain rows: no ORM work per trainee
         last = max((t for t in (lesson_last, attempt_last) if t is not None), default=None)
         row = TraineeRow(
             user_id,
@@ -271,6 +290,7 @@ def cohort_report(
         elif last is not None:
             row.status = LEARNING
         row.inactive = row.status in (NOT_STARTED, LEARNING) and (last or joined_at) < since
+        row.name_key = (full_name.casefold(), user_id)
         rows.append(row)
     report = CohortReport(
         cohort,
@@ -325,22 +345,21 @@ def filter_rows(rows: list, status: str | None) -> list:
 
 def _sort_key(name: str):
     return {
-        "nama": lambda r: r.full_name.casefold(),
-        "wilayah": lambda r: r.region.casefold(),
-        "progres": lambda r: r.percent,
-        "pelajaran": lambda r: r.lessons_done,
-        "kuis": lambda r: r.quizzes_passed,
-        "ujian": lambda r: -1.0 if r.final_best is None else r.final_best,
-        "sertifikat": lambda r: (r.certified, r.completed),
-        "aktivitas": lambda r: r.last_activity or datetime.min,
+        "nama": lambda r: r.name_key,
+        "wilayah": lambda r: (regions.name(r.regency_code).casefold(), r.name_key),
+        "progres": lambda r: (r.percent, r.name_key),
+        "pelajaran": lambda r: (r.lessons_done, r.name_key),
+        "kuis": lambda r: (r.quizzes_passed, r.name_key),
+        "ujian": lambda r: (-1.0 if r.final_best is None else r.final_best, r.name_key),
+        "sertifikat": lambda r: (r.certified, r.completed, r.name_key),
+        "aktivitas": lambda r: (r.last_activity or datetime.min, r.name_key),
     }[name]
 
 
 def sort_rows(rows: list, key: str, descending: bool) -> list:
-    """Sort by a column; ties always by name, then id, so pages are stable."""
+    """Sort by a column; ties by name (then id) in the same direction, so pages are stable."""
     key = key if key in SORTS else "nama"
-    ordered = sorted(rows, key=lambda r: (r.full_name.casefold(), r.user_id))
-    return sorted(ordered, key=_sort_key(key), reverse=descending)
+    return sorted(rows, key=_sort_key(key), reverse=descending)
 
 
 @dataclass
