@@ -4,6 +4,7 @@ import re
 import shutil
 import struct
 import subprocess
+import threading
 import zlib
 
 import pytest
@@ -14,7 +15,8 @@ from lms.catalog.models import Course, Enrolment
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
 
-from .conftest import cohort_form
+from .conftest import PASSWORD, cohort_form
+from .test_quizzes import run_in_parallel
 
 
 @pytest.fixture
@@ -301,3 +303,57 @@ def test_seat_limit_cannot_go_below_the_members(
     data["name"] = "Nama Baru"
     assert client.post(f"/kelas/{cohort_id}/ubah", data=data).status_code == 302
     assert the_cohort(app).name == "Nama Baru"
+
+
+def test_parallel_joins_never_exceed_the_seat_limit(app, trainer, make_cohort, make_user):
+    cohort_id, code = make_cohort(trainer, seat_limit="2")
+    clients = []
+    for i in range(6):
+        make_user(login=f"serentak{i}@contoh.id")
+        c = app.test_client()
+        c.post("/masuk", data={"login": f"serentak{i}@contoh.id", "password": PASSWORD})
+        clients.append(c)
+    it = iter(clients)
+    lock = threading.Lock()
+
+    def join():
+        with lock:
+            c = next(it)
+        return c.post(f"/gabung/{code}").status_code
+
+    results, errors = run_in_parallel(app, 6, join)
+    assert errors == [] and all(status == 302 for status in results)
+    with app.app_context():
+        members = db.session.scalar(
+            select(func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort_id)
+        )
+        enrolled = db.session.scalar(select(func.count(Enrolment.id)))
+    assert members == 2 and enrolled == 2
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("GET", "/kelas/99999999999999999999"),
+        ("GET", "/kelas/1/peserta/0"),
+        ("GET", "/gabung/" + "x" * 3000),
+        ("GET", "/gabung/%F0%9F%98%80"),
+        ("GET", "/gabung?kode=%F0%9F%98%80" + "A" * 500),
+        ("GET", "/atur-kata-sandi/%00"),
+        ("GET", "/atur-kata-sandi/" + "a" * 5000),
+        ("POST", "/kelas/{cohort}/impor/simpan?payload=x"),
+        ("POST", "/kelas/{cohort}/ubah"),
+        ("GET", "/admin/kelas?halaman=99999999999&dari=2026-02-31&kursus=99999999999999"),
+        ("GET", "/kelas/{cohort}?status=%00&urut=%F0&hari=-1&halaman=abc"),
+    ],
+)
+def test_odd_cohort_urls_never_answer_500(
+    client, trainer, make_cohort, make_user, auth, method, url
+):
+    cohort_id, _ = make_cohort(trainer)
+    make_user(role="admin", login="admin@contoh.id")
+    auth.logout()
+    auth.login("admin@contoh.id")
+    data = {"payload": "!!not base64!!", "starts_on": "\u202e", "seat_limit": "9" * 50}
+    response = client.open(url.format(cohort=cohort_id), method=method, data=data)
+    assert 200 <= response.status_code < 500, response.status_code

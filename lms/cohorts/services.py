@@ -327,8 +327,8 @@ def join(user: User, raw_code: str) -> tuple[Cohort, bool]:
     if left == 0:
         db.session.rollback()
         raise ServiceError(_l("This cohort is full. Ask your trainer."))
-    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="code"))
     catalog.add_enrolments([user.id], cohort.course)
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="code"))
     try:
         db.session.commit()
     except IntegrityError:  # the same person joined twice at once
