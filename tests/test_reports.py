@@ -413,3 +413,13 @@ def test_a_quiz_attempt_counts_as_activity(app, trainer, make_cohort, make_user)
         db.session.commit()
         row = reports.cohort_report(db.session.get(Cohort, cohort_id)).rows[0]
         assert row.quizzes_passed == 1
+
+
+def test_the_dashboard_and_its_exports_speak_english_too(app, client, auth, trainer, make_cohort):
+    cohort_id = seeded_dashboard(app, client, auth, trainer, make_cohort, count=12)
+    client.post("/bahasa", data={"locale": "en"})
+    html = client.get(f"/kelas/{cohort_id}").get_data(as_text=True)
+    assert "From enrolment to certificate" in html and "Module quizzes passed" in html
+    assert "Enrolled: 12 (100%)" in html
+    header = client.get(f"/kelas/{cohort_id}/ekspor.csv").get_data().decode("utf-8-sig")
+    assert header.startswith("Name,Email,Mobile number,Province")
