@@ -80,8 +80,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .catalog.views import bp as catalog_bp
     from .certificates.views import bp as certificates_bp
     from .cli import register_cli
+    from .cohorts.views import bp as cohorts_bp
     from .errors import register_error_handlers
     from .quizzes.views import bp as quizzes_bp
+    from .reports.views import bp as reports_bp
     from .web import register_template_helpers
 
     app.register_blueprint(accounts_bp)
@@ -89,6 +91,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(cohorts_bp)
+    app.register_blueprint(reports_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)

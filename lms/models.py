@@ -1,6 +1,6 @@
 """Every model, imported so the metadata (and Alembic) sees them all."""
 
-from .accounts.models import ConsentEvent, User  # noqa: F401
+from .accounts.models import ConsentEvent, PasswordToken, User  # noqa: F401
 from .catalog.models import (  # noqa: F401
     Course,
     CourseAsset,
@@ -17,4 +17,5 @@ from .certificates.models import (  # noqa: F401
     IssuerSequence,
     StoredImage,
 )
+from .cohorts.models import Cohort, CohortMember, CohortTrainer  # noqa: F401
 from .quizzes.models import Attempt  # noqa: F401

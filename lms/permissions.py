@@ -22,6 +22,23 @@ def can_see_hidden_courses(user) -> bool:
     return is_admin(user)
 
 
+def can_run_cohorts(user) -> bool:
+    """Trainers create and run cohorts; admins may do everything."""
+    return is_trainer(user)
+
+
+def can_manage_cohort(user, trainer_ids) -> bool:
+    """A cohort's dashboard, settings and exports: its own trainers (still trainers) and admins."""
+    if is_admin(user):
+        return True
+    return is_trainer(user) and user.id in set(trainer_ids)
+
+
+def can_see_overview(user) -> bool:
+    """The organisers' overview of every cohort (Kominfo staff are admins)."""
+    return is_admin(user)
+
+
 def require(check):
     """Decorator: 401 → login for anonymous visitors, 403 when `check(current_user)` fails."""
 

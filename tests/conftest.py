@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 os.environ.setdefault("LMS_SECRET_KEY", "test-secret")
 
@@ -256,3 +256,43 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counter
+
+
+def cohort_form(**overrides) -> dict:
+    """What a trainer types into the cohort form (course and issuer filled in by make_cohort)."""
+    data = {
+        "name": "Pemasaran Digital UMKM Bireuen",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-03",
+        "location": "Aula Diskominfo Bireuen",
+        "organiser": "Dinas Kominfo Kabupaten Bireuen",
+        "province": "11",
+        "regency": "11.11",
+        "seat_limit": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_cohort(app, sample_course, issuer):
+    """make_cohort(trainer_id, co_trainers=[ids], members=[ids], **form) -> (cohort id, code)."""
+    from lms.accounts.models import User
+    from lms.catalog.models import Course
+    from lms.cohorts import services as cohorts
+
+    def make(trainer_id, co_trainers=(), members=(), course="kursus-contoh", **overrides):
+        with app.app_context():
+            trainer = db.session.get(User, trainer_id)
+            course_id = db.session.scalar(select(Course.id).where(Course.slug == course))
+            data = cohort_form(course=str(course_id), issuer=str(issuer), **overrides)
+            cohort = cohorts.create_cohort(trainer, data)
+            for user_id in co_trainers:
+                cohorts.add_trainer(trainer, cohort, db.session.get(User, user_id).login_name)
+            for user_id in members:
+                cohorts.join(db.session.get(User, user_id), cohort.join_code)
+            result = cohort.id, cohort.join_code
+            db.session.remove()
+        return result
+
+    return make

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalog.models import Course, Enrolment, Lesson, Quiz
 from lms.certificates import services as certificate_services
@@ -21,6 +22,26 @@ SIGNED_IN_200 = dict.fromkeys(ROLES, 200)
 SIGNED_IN_302 = dict.fromkeys(ROLES, 302)
 ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}
 OWNER_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}  # others' attempts are not found
+TRAINER_ROLES = ("trainer", "other_trainer", "admin")
+TRAINERS_200 = {
+    **dict.fromkeys(ROLES, 403),
+    **dict.fromkeys(TRAINER_ROLES, 200),
+    "anonymous": LOGIN,
+}
+
+
+def own_cohort(status):
+    """Its trainers and admins get `status`; another trainer: not found; trainees: forbidden."""
+    return {
+        **dict.fromkeys(ROLES, 403),
+        "trainer": status,
+        "admin": status,
+        "other_trainer": 404,
+        "anonymous": LOGIN,
+    }
+
+
+OWN_COHORT_200 = own_cohort(200)
 MATRIX = [
     ("GET", "/", dict.fromkeys(ROLES, 200)),
     ("GET", "/kursus", dict.fromkeys(ROLES, 200)),
@@ -51,8 +72,8 @@ MATRIX = [
     ("GET", "/sertifikat", {**SIGNED_IN_200, "anonymous": LOGIN}),
     ("GET", "/sertifikat/{certificate}/unduh", {**OWNER_ONLY, "trainee": 200, "admin": 200}),
     ("GET", "/v", dict.fromkeys(ROLES, 200)),
-    ("GET", "/v/{code}", dict.fromkeys(ROLES, 200)),
-    ("GET", "/api/v1/certificates/{code}", dict.fromkeys(ROLES, 200)),
+    ("GET", "/v/{cert_code}", dict.fromkeys(ROLES, 200)),
+    ("GET", "/api/v1/certificates/{cert_code}", dict.fromkeys(ROLES, 200)),
     ("GET", "/admin/penerbit", ADMIN_ONLY),
     ("GET", "/admin/penerbit/baru", ADMIN_ONLY),
     ("POST", "/admin/penerbit/baru", {**ADMIN_ONLY, "admin": 400}),
@@ -82,11 +103,36 @@ MATRIX = [
         "/admin/pengguna/{user}/peran",
         {**dict.fromkeys(ROLES, 403), "admin": 302, "anonymous": LOGIN},
     ),
+    # Cohorts: run by "trainer" (with a co-trainer); "other_trainer" types its id into the URL.
+    ("GET", "/kelas", TRAINERS_200),
+    ("GET", "/kelas/baru", TRAINERS_200),
+    ("POST", "/kelas/baru", {**TRAINERS_200, **dict.fromkeys(TRAINER_ROLES, 400)}),
+    ("GET", "/kelas/{cohort}", OWN_COHORT_200),
+    ("GET", "/kelas/{cohort}/ubah", OWN_COHORT_200),
+    ("POST", "/kelas/{cohort}/ubah", own_cohort(400)),
+    ("POST", "/kelas/{cohort}/pelatih", own_cohort(400)),
+    ("GET", "/kelas/{cohort}/poster", OWN_COHORT_200),
+    ("GET", "/kelas/{cohort}/impor", OWN_COHORT_200),
+    ("POST", "/kelas/{cohort}/impor", own_cohort(400)),
+    ("POST", "/kelas/{cohort}/impor/simpan", own_cohort(400)),
+    ("POST", "/kelas/{cohort}/tautan", own_cohort(302)),
+    ("GET", "/kelas/{cohort}/peserta/{member}", OWN_COHORT_200),
+    ("GET", "/kelas/{cohort}/ekspor.csv", OWN_COHORT_200),
+    ("GET", "/kelas/{cohort}/ekspor.xlsx", OWN_COHORT_200),
+    ("GET", "/admin/kelas", {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}),
+    ("GET", "/gabung", dict.fromkeys(ROLES, 200)),
+    ("GET", "/gabung/{code}", dict.fromkeys(ROLES, 200)),
+    ("POST", "/gabung/{code}", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("GET", "/atur-kata-sandi/{token}", dict.fromkeys(ROLES, 200)),
+    ("POST", "/atur-kata-sandi/{token}", dict.fromkeys(ROLES, 400)),
+    # Last: these change the cohort (a co-trainer removed, a new join code).
+    ("POST", "/kelas/{cohort}/pelatih/{cotrainer}/hapus", own_cohort(302)),
+    ("POST", "/kelas/{cohort}/kode", own_cohort(302)),
 ]
 
 
 @pytest.fixture
-def world(app, sample_course, make_user, client, issuer):
+def world(app, sample_course, make_user, client, issuer, make_cohort):
     ids = {
         "trainee": make_user(login="peserta@contoh.id"),
         "other_trainee": make_user(login="peserta2@contoh.id"),
@@ -120,17 +166,36 @@ def world(app, sample_course, make_user, client, issuer):
         db.session.commit()
         user = db.session.get(User, ids["trainee"])
         cert = certificate_services.claim(user, other, "Peserta Satu")
-        cert_id, code = cert.id, cert.code
+        cert_id, cert_code = cert.id, cert.code
     client.post("/keluar")
+    co_trainer = make_user(role="trainer", login="pelatih3@contoh.id")
+    cohort_id, code = make_cohort(
+        ids["trainer"], co_trainers=[co_trainer], members=[ids["trainee"]]
+    )
+    with app.app_context():
+        invited = accounts.invite_user(
+            full_name="Undangan",
+            email="undangan@contoh.id",
+            phone=None,
+            province_code="11",
+            regency_code="11.11",
+        )
+        token = accounts.new_password_link(invited, None)
+        db.session.commit()
     return {
         "lesson": lesson,
         "user": ids["other_trainee"],
         "quiz": quiz,
         "attempt": attempt,
         "certificate": cert_id,
-        "code": code,
+        "cert_code": cert_code,
         "issuer": issuer,
         "image": "a" * 32,
+        "cohort": cohort_id,
+        "member": ids["trainee"],
+        "cotrainer": co_trainer,
+        "code": code,
+        "token": token,
     }
 
 
@@ -149,9 +214,14 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{quiz}", "<id:quiz_id>")
             .replace("{attempt}", "<id:attempt_id>")
             .replace("{certificate}", "<id:certificate_id>")
-            .replace("{code}", "<code>")
+            .replace("{cert_code}", "<code>")
             .replace("{issuer}", "<id:issuer_id>")
-            .replace("{image}", "<key>"),
+            .replace("{image}", "<key>")
+            .replace("{cohort}", "<id:cohort_id>")
+            .replace("{member}", "<id:user_id>")
+            .replace("{cotrainer}", "<id:user_id>")
+            .replace("{code}", "<code>")
+            .replace("{token}", "<token>"),
         )
         for m, url, _ in MATRIX
     }

@@ -64,6 +64,12 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"))
+    consent = BooleanField(_l("I have read and agree to the privacy notice"))
+    submit = SubmitField(_l("Set password and sign in"))
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES], validate_choice=False)
     submit = SubmitField(_l("Change role"))

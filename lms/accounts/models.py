@@ -45,3 +45,17 @@ class ConsentEvent(db.Model):
     document: Mapped[str] = mapped_column(String(20), default="privacy")
     version: Mapped[str] = mapped_column(String(20))
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordToken(db.Model):
+    """A one-time link to set a password (accounts a trainer created); only its hash is stored."""
+
+    __tablename__ = "password_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,18 +1,22 @@
 """Accounts: every rule about people, sign-in and roles."""
 
+import hashlib
 import re
+import secrets
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import regions
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
-from .models import ROLES, ConsentEvent, User
+from ..timeutil import utcnow
+from .models import ROLES, ConsentEvent, PasswordToken, User
 
 NAME_MAX = 120
 EMAIL_MAX = 254
@@ -20,6 +24,10 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+628\d{7,11}$")
+# Accounts a trainer created have no password until their owner sets one through a link;
+# check_password_hash never accepts this value.
+NO_PASSWORD = "!"
+SETUP_LINK_DAYS = 30
 WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
 WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
 
@@ -275,3 +283,113 @@ def search_users(query: str, page: int, per_page: int):
             conditions.append(User.phone.like(f"%{digits.lstrip('0')}%"))
         stmt = stmt.where(or_(*conditions))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def has_password(user: User) -> bool:
+    return user.password_hash != NO_PASSWORD
+
+
+def invite_user(
+    *, full_name: str, email: str | None, phone: str | None, province_code: str, regency_code: str
+) -> User:
+    """An account created for someone else (a trainer's CSV import): no password, no consent.
+
+    The caller has validated the data and commits; the person sets a password and accepts the
+    privacy notice through a one-time link (`new_password_link`)."""
+    user = User(
+        full_name=" ".join(full_name.split()),
+        email=email,
+        phone=phone,
+        password_hash=NO_PASSWORD,
+        role="trainee",
+        province_code=province_code,
+        regency_code=regency_code,
+        timezone=timezone_for(province_code),
+    )
+    db.session.add(user)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_password_link(user: User, created_by: User | None, now: datetime | None = None) -> str:
+    """A fresh one-time set-password token for `user` (older unused ones stop working).
+
+    Returns the token itself, which is never stored; the caller commits."""
+    now = now or utcnow()
+    db.session.flush()
+    for old in db.session.scalars(
+        select(PasswordToken).where(
+            PasswordToken.user_id == user.id,
+            PasswordToken.used_at.is_(None),
+            PasswordToken.expires_at > now,
+        )
+    ):
+        old.expires_at = now
+    token = secrets.token_urlsafe(18)
+    days = current_app.config.get("SETUP_LINK_DAYS", SETUP_LINK_DAYS)
+    db.session.add(
+        PasswordToken(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+            created_by_id=created_by.id if created_by is not None else None,
+        )
+    )
+    return token
+
+
+def password_link_user(token: str) -> User:
+    """The account a set-password link belongs to; ServiceError (404) if unknown, used or old."""
+    if not token or len(token) > 100:
+        raise ServiceError(_l("This link is not valid."), 404)
+    row = db.session.scalar(
+        select(PasswordToken).where(PasswordToken.token_hash == _token_hash(token))
+    )
+    if row is None:
+        raise ServiceError(_l("This link is not valid."), 404)
+    if row.used_at is not None or row.expires_at <= utcnow():
+        raise ServiceError(
+            _l("This link has expired or was already used. Ask your trainer for a new link."), 404
+        )
+    return db.session.get(User, row.user_id)
+
+
+def set_password_with_link(token: str, password: str, consent_version: str | None) -> User:
+    """Set the first password through a one-time link and record consent, in one transaction."""
+    user = password_link_user(token)
+    errors = {}
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
+    if not consent_version:
+        errors["consent"] = _l("You must agree to the privacy notice to use your account.")
+    if errors:
+        raise FormErrors(errors)
+    now = utcnow()
+    # Claim the link first: of two parallel submissions only one gets it.
+    claimed = db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.token_hash == _token_hash(token), PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError(
+            _l("This link has expired or was already used. Ask your trainer for a new link."), 404
+        )
+    db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    db.session.add(ConsentEvent(user_id=user.id, version=consent_version, accepted_at=now))
+    db.session.commit()
+    return user

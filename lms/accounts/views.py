@@ -7,7 +7,15 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import login_manager
 from ..web import safe_next
 from . import services, sessions
-from .forms import EmptyForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, region_fields
+from .forms import (
+    EmptyForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    SetPasswordForm,
+    region_fields,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -149,3 +157,21 @@ def set_language():
 @bp.route("/privasi")
 def privacy():
     return render_template("accounts/privacy.html", version=current_app.config["PRIVACY_VERSION"])
+
+
+@bp.route("/atur-kata-sandi/<token>", methods=["GET", "POST"])
+def set_password(token):
+    """A one-time link from a trainer: set the first password and accept the privacy notice."""
+    user = services.password_link_user(token)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        consent = current_app.config["PRIVACY_VERSION"] if form.consent.data else None
+        try:
+            user = services.set_password_with_link(token, form.password.data, consent)
+        except FormErrors as e:
+            show_errors(form, e)
+        else:
+            sessions.start(user)
+            flash(_("Your password is set. Welcome, %(name)s!", name=user.full_name), "success")
+            return redirect(landing_url(user))
+    return render_form("accounts/set_password.html", form, person=user)

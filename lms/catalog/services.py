@@ -154,6 +154,27 @@ def enrol(user, course: Course) -> Enrolment:
     return enrolment
 
 
+def add_enrolments(user_ids, course: Course) -> int:
+    """Enrol these people (a cohort's trainees), skipping anyone already enrolled.
+
+    Part of the caller's transaction: the caller commits. Returns how many were new."""
+    if course.hidden:
+        raise ServiceError(_l("This course is not available."))
+    wanted = set(user_ids)
+    if not wanted:
+        return 0
+    existing = set(
+        db.session.scalars(
+            select(Enrolment.user_id).where(
+                Enrolment.course_id == course.id, Enrolment.user_id.in_(wanted)
+            )
+        )
+    )
+    for user_id in sorted(wanted - existing):
+        db.session.add(Enrolment(user_id=user_id, course_id=course.id))
+    return len(wanted - existing)
+
+
 @dataclass
 class LessonPage:
     course: Course

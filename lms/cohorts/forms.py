@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
+
+from ..accounts.forms import RegionMixin
+
+
+class CohortForm(RegionMixin, FlaskForm):
+    name = StringField(_l("Cohort name"))
+    course = SelectField(_l("Course"), validate_choice=False)
+    starts_on = StringField(_l("Start date"))
+    ends_on = StringField(_l("End date"))
+    location = StringField(_l("Location"))
+    organiser = StringField(_l("Organising unit"))
+    issuer = SelectField(_l("Certificate issuer"), validate_choice=False)
+    seat_limit = StringField(_l("Seat limit (optional)"))
+    submit = SubmitField(_l("Save"))
+
+
+class TrainerForm(FlaskForm):
+    login = StringField(_l("Co-trainer's email or mobile number"))
+    submit = SubmitField(_l("Add co-trainer"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file of participants"))
+    submit = SubmitField(_l("Check the file"))
+
+
+class ConfirmImportForm(FlaskForm):
+    payload = HiddenField()
+    submit = SubmitField(_l("Import these participants"))
+
+
+class JoinCodeForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it only leads to the join page
+
+    kode = StringField(_l("Join code"))
+    submit = SubmitField(_l("Find the cohort"))

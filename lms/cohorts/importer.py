@@ -1,0 +1,422 @@
+"""CSV import of a cohort's participants: read, check every row, then write all or nothing."""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import regions
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..catalog import services as catalog
+from ..errors import ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Cohort, CohortMember
+from .services import Link, _require_manager, lock_cohort, member_count
+
+MAX_BYTES = 256 * 1024
+MAX_ROWS = 1000
+
+# Column names people use, after lower-casing and turning _ - / . into spaces.
+COLUMNS = {
+    "name": {"nama", "nama lengkap", "name", "full name", "nama peserta"},
+    "email": {"email", "e mail", "surel", "alamat email", "alamat surel"},
+    "phone": {
+        "telepon",
+        "nomor telepon",
+        "no telepon",
+        "telp",
+        "no telp",
+        "hp",
+        "no hp",
+        "nomor hp",
+        "ponsel",
+        "nomor ponsel",
+        "whatsapp",
+        "wa",
+        "no wa",
+        "nomor wa",
+        "phone",
+        "mobile",
+    },
+    "province": {"provinsi", "province", "kode provinsi"},
+    "regency": {
+        "kabupaten kota",
+        "kabupaten",
+        "kota",
+        "kab kota",
+        "kabkota",
+        "kode kabupaten kota",
+        "regency",
+    },
+}
+
+NEW, EXISTING, ERROR = "new", "existing", "error"
+
+
+class ImportFileError(ServiceError):
+    """The file as a whole cannot be read (encoding, size, columns)."""
+
+    status = 400
+
+
+@dataclass
+class Row:
+    line: int
+    name: str
+    email: str
+    phone: str
+    province: str
+    regency: str
+
+
+@dataclass
+class RowCheck:
+    row: Row
+    status: str = NEW
+    reason: str = ""
+    note: str = ""
+    user: User | None = None
+    email: str | None = None
+    phone: str | None = None
+    province_code: str = ""
+    regency_code: str = ""
+    already_member: bool = False
+
+    @property
+    def login(self) -> str:
+        return self.email or self.phone or ""
+
+
+@dataclass
+class Preview:
+    rows: list = field(default_factory=list)
+    problem: str = ""  # a problem with the whole import, such as too few seats
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.rows if r.status == ERROR)
+
+    @property
+    def new(self) -> int:
+        return sum(1 for r in self.rows if r.status == NEW)
+
+    @property
+    def existing(self) -> int:
+        return sum(1 for r in self.rows if r.status == EXISTING)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.errors and not self.problem
+
+
+def _header_key(text: str) -> str | None:
+    norm = " ".join(re.sub(r"[_\-/.]", " ", (text or "").strip().lower()).split())
+    return next((key for key, names in COLUMNS.items() if norm in names), None)
+
+
+def max_bytes() -> int:
+    return current_app.config.get("COHORT_IMPORT_MAX_BYTES", MAX_BYTES)
+
+
+def read_rows(content: bytes) -> list[Row]:
+    """Parse the file: UTF-8 with or without BOM, comma or semicolon separated, a header row."""
+    limit = max_bytes()
+    if len(content) > limit:
+        raise ImportFileError(
+            _l(
+                "The file is too large (%(size)s KB). The limit is %(limit)s KB: split the list "
+                "into several files.",
+                size=-(-len(content) // 1024),
+                limit=limit // 1024,
+            )
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ImportFileError(
+            _l(
+                "The file is not in UTF-8. In Excel choose Save as → CSV UTF-8 (comma "
+                "delimited), then upload it again."
+            )
+        ) from e
+    if "\x00" in text:
+        raise ImportFileError(_l("This is not a CSV text file."))
+    lines = [line for line in text.splitlines() if line.strip(" \t;,")]
+    if not lines:
+        raise ImportFileError(_l("The file is empty."))
+    first = lines[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as e:
+        raise ImportFileError(_l("The file could not be read as CSV.")) from e
+    numbered = [(n, rec) for n, rec in enumerate(records, 1) if any(cell.strip() for cell in rec)]
+    header_line, header = numbered[0]
+    keys = [_header_key(cell) for cell in header]
+    if "name" not in keys or not ({"email", "phone"} & set(keys)):
+        raise ImportFileError(
+            _l(
+                "The first row must name the columns: nama, email and/or telepon (optionally "
+                "provinsi and kabupaten/kota)."
+            )
+        )
+    data = numbered[1:]
+    if not data:
+        raise ImportFileError(_l("The file has column names but no participants."))
+    rows_max = current_app.config.get("COHORT_IMPORT_MAX_ROWS", MAX_ROWS)
+    if len(data) > rows_max:
+        raise ImportFileError(
+            _l(
+                "The file has %(n)s participants; at most %(max)s can be imported at once.",
+                n=len(data),
+                max=rows_max,
+            )
+        )
+    rows = []
+    for line, rec in data:
+        values = {key: "" for key in COLUMNS}
+        for key, cell in zip(keys, rec, strict=False):
+            if key and not values[key]:
+                values[key] = " ".join(cell.split())
+        # Quoted cells may hold line breaks: report the line the record starts on.
+        rows.append(Row(line=line, **values))
+    return rows
+
+
+def _strip_prefix(name: str, prefixes) -> str:
+    low = name.lower()
+    for prefix in prefixes:
+        if low.startswith(prefix):
+            return name[len(prefix) :].strip()
+    return name
+
+
+def _find_province(text: str) -> regions.Region | None:
+    region = regions.get(text)
+    if region and region.level == "provinsi":
+        return region
+    wanted = _strip_prefix(text, ("provinsi ", "prov. ", "prov ")).lower()
+    return next((p for p in regions.provinces() if p.name.lower() == wanted), None)
+
+
+def _find_regencies(text: str, province_code: str | None) -> list[regions.Region]:
+    region = regions.get(text)
+    if region and region.level != "provinsi":
+        return [region]
+    low = " ".join(text.lower().replace("kab.", "kabupaten ").split())
+    candidates = regions.regencies(province_code)
+    exact = [r for r in candidates if r.name.lower() == low]
+    if exact:
+        return exact
+    bare = _strip_prefix(low, ("kabupaten ", "kota "))
+    return [r for r in candidates if _strip_prefix(r.name.lower(), ("kabupaten ", "kota ")) == bare]
+
+
+def _check_region(check: RowCheck, cohort: Cohort) -> str | None:
+    row = check.row
+    province = None
+    if row.province:
+        province = _find_province(row.province)
+        if province is None:
+            return _l("Unknown province “%(value)s”.", value=row.province)
+    if row.regency:
+        found = _find_regencies(row.regency, province.code if province else None)
+        if not found:
+            return (
+                _l("Unknown kabupaten/kota “%(value)s”.", value=row.regency)
+                if not province
+                else (
+                    _l(
+                        "“%(value)s” is not a kabupaten/kota of %(province)s.",
+                        value=row.regency,
+                        province=province.name,
+                    )
+                )
+            )
+        if len(found) > 1:
+            return _l(
+                "“%(value)s” is ambiguous: write Kabupaten %(value)s or Kota %(value)s.",
+                value=row.regency,
+            )
+        check.regency_code = found[0].code
+        check.province_code = found[0].code.split(".")[0]
+        return None
+    if province is not None and province.code != cohort.province_code:
+        return _l("Add the kabupaten/kota: the province differs from the cohort's.")
+    check.province_code, check.regency_code = cohort.province_code, cohort.regency_code
+    return None
+
+
+def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
+    """Classify every row as a new account, an existing account or an error (with the reason).
+
+    Reads only: a handful of queries whatever the number of rows."""
+    preview = Preview()
+    checks = [RowCheck(row) for row in rows]
+    for check in checks:
+        row = check.row
+        problems = []
+        if not row.name:
+            problems.append(_l("The name is missing."))
+        elif len(row.name) > accounts.NAME_MAX:
+            problems.append(_l("The name is longer than %(n)s characters.", n=accounts.NAME_MAX))
+        if not row.email and not row.phone:
+            problems.append(_l("Give an email or a mobile number."))
+        if row.email:
+            parsed = accounts.parse_login(row.email)
+            if parsed is None or parsed[0] != "email":
+                problems.append(_l("“%(value)s” is not a valid email.", value=row.email))
+            else:
+                check.email = parsed[1]
+        if row.phone:
+            check.phone = accounts.normalize_phone(row.phone)
+            if check.phone is None:
+                problems.append(
+                    _l("“%(value)s” is not an Indonesian mobile number.", value=row.phone)
+                )
+        region_problem = _check_region(check, cohort)
+        if region_problem:
+            problems.append(region_problem)
+        if problems:
+            check.status, check.reason = ERROR, " ".join(str(p) for p in problems)
+    _match_accounts(cohort, checks)
+    _find_duplicates(checks)
+    preview.rows = checks
+    new_members = sum(1 for c in checks if c.status != ERROR and not c.already_member)
+    if cohort.seat_limit is not None:
+        free = cohort.seat_limit - member_count(cohort.id)
+        if new_members > free:
+            preview.problem = _l(
+                "The cohort has %(free)s free seats but the file adds %(n)s trainees. Raise the "
+                "seat limit or shorten the list.",
+                free=max(free, 0),
+                n=new_members,
+            )
+    return preview
+
+
+def _match_accounts(cohort: Cohort, checks: list[RowCheck]) -> None:
+    emails = {c.email for c in checks if c.email}
+    phones = {c.phone for c in checks if c.phone}
+    by_email, by_phone = {}, {}
+    if emails or phones:
+        users = db.session.scalars(
+            select(User).where(or_(User.email.in_(emails or [""]), User.phone.in_(phones or [""])))
+        ).all()
+        by_email = {u.email: u for u in users if u.email}
+        by_phone = {u.phone: u for u in users if u.phone}
+    members = set(
+        db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
+    )
+    for check in checks:
+        if check.status == ERROR:
+            continue
+        a, b = by_email.get(check.email), by_phone.get(check.phone)
+        if a is not None and b is not None and a.id != b.id:
+            check.status = ERROR
+            check.reason = str(
+                _l("The email and the mobile number belong to two different accounts.")
+            )
+            continue
+        user = a or b
+        if user is None:
+            continue
+        check.status, check.user = EXISTING, user
+        check.already_member = user.id in members
+        notes = []
+        if check.already_member:
+            notes.append(str(_l("already in this cohort")))
+        if user.full_name != " ".join(check.row.name.split()):
+            notes.append(str(_l("account name: %(name)s", name=user.full_name)))
+        check.note = "; ".join(notes)
+
+
+def _find_duplicates(checks: list[RowCheck]) -> None:
+    seen: dict = {}
+    for check in checks:
+        if check.status == ERROR:
+            continue
+        keys = [("e", check.email), ("p", check.phone)]
+        if check.user is not None:
+            keys.append(("u", check.user.id))
+        first = next((seen[k] for k in keys if k[1] and k in seen), None)
+        if first is not None:
+            check.status = ERROR
+            check.reason = str(_l("The same person is already on line %(line)s.", line=first))
+            continue
+        for k in keys:
+            if k[1]:
+                seen[k] = check.row.line
+
+
+def preview(cohort: Cohort, content: bytes) -> Preview:
+    return check_rows(cohort, read_rows(content))
+
+
+class ImportRejected(ServiceError):
+    status = 400
+
+    def __init__(self, result: Preview):
+        super().__init__(_l("Nothing was imported: fix the rows marked as errors."))
+        self.preview = result
+
+
+def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, list[Link]]:
+    """Check again and write everything in one transaction, or nothing.
+
+    New accounts get a one-time set-password link; so do existing accounts that never set a
+    password. Returns the checked rows and the links to share."""
+    _require_manager(actor, cohort)
+    rows = read_rows(content)
+    lock_cohort(cohort)
+    result = check_rows(cohort, rows)
+    if not result.ok:
+        db.session.rollback()
+        raise ImportRejected(result)
+    now = utcnow()
+    links = []
+    added = []
+    try:
+        for check in result.rows:
+            user = check.user
+            if user is None:
+                user = accounts.invite_user(
+                    full_name=check.row.name,
+                    email=check.email,
+                    phone=check.phone,
+                    province_code=check.province_code,
+                    regency_code=check.regency_code,
+                )
+                db.session.flush()
+                check.user = user
+            if not check.already_member:
+                db.session.add(
+                    CohortMember(
+                        cohort_id=cohort.id,
+                        user_id=user.id,
+                        source="import",
+                        joined_at=now,
+                        added_by_id=actor.id,
+                    )
+                )
+                added.append(user.id)
+            token = None
+            if not accounts.has_password(user):
+                token = accounts.new_password_link(user, actor, now)
+            links.append(Link(user, token))
+        catalog.add_enrolments([c.user.id for c in result.rows], cohort.course)
+        db.session.commit()
+    except IntegrityError as e:
+        # Someone registered with one of these emails or numbers a moment ago.
+        db.session.rollback()
+        raise ServiceError(
+            _l("An account changed while importing. Nothing was imported: upload the file again.")
+        ) from e
+    return result, links

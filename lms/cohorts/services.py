@@ -1,0 +1,360 @@
+"""Cohorts: creating and editing them, trainers, join codes, joining. Every rule, server-side."""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import permissions, regions
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..catalog import services as catalog
+from ..catalog.models import Course
+from ..certificates.models import Issuer
+from ..errors import FormErrors, ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Cohort, CohortMember, CohortTrainer
+
+# Readable codes: no 0/O, 1/I/L that people mix up when copying from a screen.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+NAME_MAX = 120
+TEXT_MAX = 200
+SEATS_MAX = 100_000
+
+
+def normalize_code(raw: str | None) -> str:
+    """What a person typed ('k7p-q3m ') → 'K7PQ3M'."""
+    return re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()[:20]
+
+
+def _new_code() -> str:
+    for _ in range(20):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Cohort.id).where(Cohort.join_code == code)) is None:
+            return code
+    raise ServiceError(_l("No free join code was found. Try again."))  # pragma: no cover
+
+
+def issuers() -> list[Issuer]:
+    return list(db.session.scalars(select(Issuer).order_by(Issuer.is_default.desc(), Issuer.name)))
+
+
+def default_issuer_id() -> int | None:
+    return db.session.scalar(select(Issuer.id).where(Issuer.is_default.is_(True)).limit(1))
+
+
+def trainer_ids(cohort_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(CohortTrainer.user_id).where(CohortTrainer.cohort_id == cohort_id)
+        )
+    )
+
+
+def trainers(cohort: Cohort) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CohortTrainer, CohortTrainer.user_id == User.id)
+            .where(CohortTrainer.cohort_id == cohort.id)
+            .order_by(CohortTrainer.added_at, CohortTrainer.id)
+        )
+    )
+
+
+def get_cohort_for(user, cohort_id: int) -> Cohort:
+    """The cohort if `user` may manage it; another trainer's cohort is simply not found."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not permissions.can_manage_cohort(user, trainer_ids(cohort_id)):
+        raise ServiceError(_l("This cohort does not exist or is not yours."), 404)
+    return cohort
+
+
+@dataclass
+class CohortSummary:
+    cohort: Cohort
+    members: int
+
+
+def cohorts_for(user) -> list[CohortSummary]:
+    """The cohorts a trainer runs or co-runs (an admin: every cohort), newest first."""
+    members = (
+        select(CohortMember.cohort_id, func.count(CohortMember.id).label("n"))
+        .group_by(CohortMember.cohort_id)
+        .subquery()
+    )
+    stmt = (
+        select(Cohort, func.coalesce(members.c.n, 0))
+        .outerjoin(members, members.c.cohort_id == Cohort.id)
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    )
+    if not permissions.is_admin(user):
+        stmt = stmt.join(
+            CohortTrainer,
+            (CohortTrainer.cohort_id == Cohort.id) & (CohortTrainer.user_id == user.id),
+        )
+    return [CohortSummary(c, n) for c, n in db.session.execute(stmt)]
+
+
+def member_count(cohort_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort_id)
+    )
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def _text(data: dict, key: str) -> str:
+    return " ".join(str(data.get(key) or "").split())
+
+
+def _validate(data: dict, cohort: Cohort | None = None) -> dict:
+    """The cleaned values of a cohort form; FormErrors lists every problem."""
+    errors: dict = {}
+    values: dict = {}
+    values["name"] = _text(data, "name")
+    if not values["name"]:
+        errors["name"] = _l("Enter the cohort's name.")
+    elif len(values["name"]) > NAME_MAX:
+        errors["name"] = _l("Use at most %(n)s characters.", n=NAME_MAX)
+    course_id = str(data.get("course") or "")
+    course = (
+        db.session.scalar(select(Course).where(Course.id == int(course_id)))
+        if course_id.isdigit() and len(course_id) < 10
+        else None
+    )
+    if course is None or (course.hidden and (cohort is None or cohort.course_id != course.id)):
+        errors["course"] = _l("Choose a course.")
+    elif cohort is not None and course.id != cohort.course_id and member_count(cohort.id):
+        errors["course"] = _l("The course cannot change once trainees have joined.")
+    else:
+        values["course_id"] = course.id
+    starts, ends = _parse_date(data.get("starts_on")), _parse_date(data.get("ends_on"))
+    if starts is None:
+        errors["starts_on"] = _l("Enter a date such as 2026-12-01.")
+    if ends is None:
+        errors["ends_on"] = _l("Enter a date such as 2026-12-01.")
+    elif starts is not None and ends < starts:
+        errors["ends_on"] = _l("The end date cannot be before the start date.")
+    values["starts_on"], values["ends_on"] = starts, ends
+    for key, message in (
+        ("location", _l("Enter where the training takes place.")),
+        ("organiser", _l("Enter the organising unit, such as Dinas Kominfo Kabupaten Bireuen.")),
+    ):
+        values[key] = _text(data, key)
+        if not values[key]:
+            errors[key] = message
+        elif len(values[key]) > TEXT_MAX:
+            errors[key] = _l("Use at most %(n)s characters.", n=TEXT_MAX)
+    province, regency = str(data.get("province") or ""), str(data.get("regency") or "")
+    if not regions.get(province) or regions.get(province).level != "provinsi":
+        errors["province"] = _l("Choose the province where the training takes place.")
+    elif not regions.belongs_to(regency, province):
+        errors["regency"] = _l("Choose a kabupaten/kota in this province.")
+    values["province_code"], values["regency_code"] = province, regency
+    issuer_id = str(data.get("issuer") or "")
+    if not (issuer_id.isdigit() and len(issuer_id) < 10 and db.session.get(Issuer, int(issuer_id))):
+        errors["issuer"] = _l("Choose the issuer of the certificates.")
+    else:
+        values["issuer_id"] = int(issuer_id)
+    seats = str(data.get("seat_limit") or "").strip()
+    if not seats:
+        values["seat_limit"] = None
+    elif not seats.isdigit() or not 1 <= int(seats[:7]) <= SEATS_MAX:
+        errors["seat_limit"] = _l(
+            "Enter a whole number from 1 to %(max)s, or leave it empty for no limit.",
+            max=SEATS_MAX,
+        )
+    else:
+        values["seat_limit"] = int(seats)
+        if cohort is not None and values["seat_limit"] < member_count(cohort.id):
+            errors["seat_limit"] = _l(
+                "%(n)s trainees have already joined: the limit cannot be lower.",
+                n=member_count(cohort.id),
+            )
+    if errors:
+        raise FormErrors(errors)
+    return values
+
+
+def create_cohort(actor: User, data: dict) -> Cohort:
+    """Create a cohort run by `actor`, with an open join code; one transaction."""
+    if not permissions.can_run_cohorts(actor):
+        raise ServiceError(_l("Only trainers can create cohorts."), 403)
+    values = _validate(data)
+    cohort = Cohort(**values, join_code=_new_code(), created_by_id=actor.id)
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=actor.id))
+    db.session.commit()
+    return cohort
+
+
+def update_cohort(actor: User, cohort: Cohort, data: dict) -> None:
+    _require_manager(actor, cohort)
+    values = _validate(data, cohort)
+    for key, value in values.items():
+        setattr(cohort, key, value)
+    cohort.updated_at = utcnow()
+    db.session.commit()
+
+
+def _require_manager(actor: User, cohort: Cohort) -> None:
+    if not permissions.can_manage_cohort(actor, trainer_ids(cohort.id)):
+        raise ServiceError(_l("This cohort does not exist or is not yours."), 404)
+
+
+def add_trainer(actor: User, cohort: Cohort, login: str) -> User:
+    """Add a co-trainer by their email or mobile number; they must have the trainer role."""
+    _require_manager(actor, cohort)
+    user = accounts.find_by_login(login or "")
+    if user is None:
+        raise FormErrors({"login": _l("No account uses this email or number.")})
+    if user.role != "trainer":
+        raise FormErrors(
+            {
+                "login": _l(
+                    "%(name)s is not a trainer. An administrator can change the role.",
+                    name=user.full_name,
+                )
+            }
+        )
+    if user.id in trainer_ids(cohort.id):
+        raise FormErrors({"login": _l("%(name)s already runs this cohort.", name=user.full_name)})
+    db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # added twice at once
+        db.session.rollback()
+    return user
+
+
+def remove_trainer(actor: User, cohort: Cohort, user_id: int) -> None:
+    _require_manager(actor, cohort)
+    ids = trainer_ids(cohort.id)
+    if user_id not in ids:
+        raise ServiceError(_l("This person does not run this cohort."), 404)
+    if len(ids) == 1:
+        raise ServiceError(_l("A cohort needs at least one trainer."))
+    db.session.execute(
+        CohortTrainer.__table__.delete().where(
+            CohortTrainer.cohort_id == cohort.id, CohortTrainer.user_id == user_id
+        )
+    )
+    db.session.commit()
+
+
+def rotate_code(actor: User, cohort: Cohort) -> str:
+    """A new join code (and so a new link and poster); the old code stops working."""
+    _require_manager(actor, cohort)
+    cohort.join_code = _new_code()
+    cohort.updated_at = utcnow()
+    db.session.commit()
+    return cohort.join_code
+
+
+def close_code(actor: User, cohort: Cohort) -> None:
+    """Nobody can join by code any more (an import still adds trainees)."""
+    _require_manager(actor, cohort)
+    cohort.join_code = None
+    cohort.updated_at = utcnow()
+    db.session.commit()
+
+
+def find_by_code(raw: str) -> Cohort | None:
+    code = normalize_code(raw)
+    if len(code) != CODE_LENGTH:
+        return None
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == code))
+
+
+def is_member(user, cohort: Cohort) -> bool:
+    return (
+        db.session.scalar(
+            select(CohortMember.id).where(
+                CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def lock_cohort(cohort: Cohort) -> None:
+    """Serialise joins and imports of one cohort (a row lock on PostgreSQL, the write lock on
+    SQLite), so the seat limit holds under parallel requests. Part of the caller's transaction."""
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(updated_at=Cohort.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def seats_left(cohort: Cohort) -> int | None:
+    if cohort.seat_limit is None:
+        return None
+    return max(0, cohort.seat_limit - member_count(cohort.id))
+
+
+def join(user: User, raw_code: str) -> tuple[Cohort, bool]:
+    """Join the cohort with this code and enrol in its course. Returns (cohort, newly joined)."""
+    cohort = find_by_code(raw_code)
+    if cohort is None:
+        raise ServiceError(
+            _l(
+                "This join code is not valid, or joining is closed. Check the code with your "
+                "trainer."
+            ),
+            404,
+        )
+    if is_member(user, cohort):
+        catalog.add_enrolments([user.id], cohort.course)
+        db.session.commit()
+        return cohort, False
+    lock_cohort(cohort)
+    left = seats_left(cohort)
+    if left == 0:
+        db.session.rollback()
+        raise ServiceError(_l("This cohort is full. Ask your trainer."))
+    catalog.add_enrolments([user.id], cohort.course)
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="code"))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person joined twice at once
+        db.session.rollback()
+        return cohort, False
+    return cohort, True
+
+
+@dataclass
+class Link:
+    user: User
+    token: str | None  # None: the account already has a password
+
+
+def pending_links(actor: User, cohort: Cohort) -> list[Link]:
+    """New set-password links for the cohort's trainees who have not set a password yet.
+
+    Earlier links of these trainees stop working. One transaction."""
+    _require_manager(actor, cohort)
+    users = db.session.scalars(
+        select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, User.password_hash == accounts.NO_PASSWORD)
+        .order_by(User.full_name, User.id)
+    ).all()
+    now = utcnow()
+    links = [Link(user, accounts.new_password_link(user, actor, now)) for user in users]
+    db.session.commit()
+    return links

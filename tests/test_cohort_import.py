@@ -1,0 +1,295 @@
+"""CSV import of participants: preview, all-or-nothing, set-password links and consent."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from lms.accounts.models import ConsentEvent, PasswordToken, User
+from lms.catalog.models import Enrolment
+from lms.cohorts.models import CohortMember
+from lms.extensions import db
+from lms.timeutil import utcnow
+
+from .conftest import PASSWORD
+
+
+@pytest.fixture
+def cohort(make_user, make_cohort, auth):
+    trainer = make_user(role="trainer", login="pelatih@contoh.id")
+    cohort_id, _ = make_cohort(trainer)
+    auth.login("pelatih@contoh.id")
+    return cohort_id
+
+
+def upload(client, cohort_id, content: bytes | str, name="peserta.csv"):
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return client.post(
+        f"/kelas/{cohort_id}/impor",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def payload_of(html: str) -> str:
+    return re.search(r'name="payload"[^>]*value="([^"]*)"', html).group(1)
+
+
+def confirm(client, cohort_id, html):
+    return client.post(f"/kelas/{cohort_id}/impor/simpan", data={"payload": payload_of(html)})
+
+
+def counts(app):
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count(User.id))),
+            db.session.scalar(select(func.count(CohortMember.id))),
+            db.session.scalar(select(func.count(Enrolment.id))),
+        )
+
+
+def thirty_participants() -> str:
+    lines = ["nama;email;telepon;provinsi;kabupaten/kota"]
+    for i in range(30):
+        if i % 3 == 0:
+            lines.append(f"Peserta Nomor {i};;0812 3400 {i:04d};Aceh;Kabupaten Bireuen")
+        elif i % 3 == 1:
+            lines.append(f"Peserta Nomor {i};peserta{i}@contoh.id;;11;11.71")
+        else:
+            lines.append(f"Peserta Nomor {i};peserta{i}@contoh.id;;;")
+    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+
+
+def test_import_thirty_participants_from_an_excel_semicolon_file(app, client, cohort, make_user):
+    make_user(login="peserta1@contoh.id", full_name="Nama Di Akun")  # already has an account
+    before = counts(app)
+    preview = upload(client, cohort, thirty_participants())
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "29 akun baru, 1 akun yang sudah ada, 0 baris bermasalah." in html
+    assert "Akun baru" in html and "Akun sudah ada" in html
+    assert "nama di akun: Nama Di Akun" in html
+    assert "Kota Banda Aceh" in html and "Kabupaten Bireuen" in html
+    assert counts(app) == before  # a preview writes nothing
+
+    done = confirm(client, cohort, html)
+    assert done.status_code == 200
+    page = done.get_data(as_text=True)
+    links = re.findall(r"http://localhost/atur-kata-sandi/([\w-]+)", page)
+    assert len(links) == 29 and len(set(links)) == 29
+    assert "Sudah punya kata sandi: masuk seperti biasa." in page
+    assert PASSWORD not in page
+    users, members, enrolments = counts(app)
+    assert (users - before[0], members, enrolments) == (29, 30, 30)
+    with app.app_context():
+        phone_user = db.session.scalar(select(User).where(User.phone == "+6281234000000"))
+        assert phone_user.regency_code == "11.11" and phone_user.role == "trainee"
+        assert db.session.scalar(select(func.count(ConsentEvent.id))) == 0  # nobody consented yet
+        tokens = db.session.scalars(select(PasswordToken.token_hash)).all()
+        assert links[0] not in tokens  # only hashes are stored
+    dashboard = client.get(f"/kelas/{cohort}").get_data(as_text=True)
+    assert "Peserta Nomor 29" in dashboard and "30</strong> peserta" in dashboard
+
+
+def test_every_bad_row_is_listed_and_nothing_is_written(app, client, cohort, make_user):
+    make_user(login="budi@contoh.id")
+    make_user(login="081299990000")
+    content = "\n".join(
+        [
+            "Nama Lengkap,Email,No HP,Provinsi,Kabupaten/Kota",
+            "Siti,siti@contoh.id,,,",
+            ",tanpa-nama@contoh.id,,,",
+            "Tanpa Kontak,,,,",
+            "Email Salah,bukan-email,,,",
+            "Nomor Salah,,021555,,",
+            "Provinsi Salah,x1@contoh.id,,Atlantis,",
+            "Kota Salah,x2@contoh.id,,Aceh,Kota Bandung",
+            "Ganda,siti@contoh.id,,,",
+            "Dua Akun,budi@contoh.id,081299990000,,",
+            "Kabupaten Saja,x3@contoh.id,,Jawa Barat,",
+            "Bekasi,x4@contoh.id,,,Bekasi",
+        ]
+    )
+    before = counts(app)
+    response = upload(client, cohort, content)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for reason in (
+        "Nama belum diisi.",
+        "Isi email atau nomor HP.",
+        "“bukan-email” bukan email yang benar.",
+        "“021555” bukan nomor HP Indonesia.",
+        "Provinsi “Atlantis” tidak dikenal.",
+        "“Kota Bandung” bukan kabupaten/kota di Aceh.",
+        "Orang yang sama sudah ada di baris 2.",
+        "Email dan nomor HP ini milik dua akun yang berbeda.",
+        "Tambahkan kabupaten/kota: provinsinya berbeda",
+        "“Bekasi” bisa berarti dua wilayah",
+    ):
+        assert reason in html, reason
+    assert "1 akun baru, 0 akun yang sudah ada, 10 baris bermasalah." in html
+    assert 'name="payload"' not in html  # no way to confirm
+    # Even a forged confirmation writes nothing.
+    import base64
+
+    forged = base64.b64encode(content.encode()).decode()
+    refused = client.post(f"/kelas/{cohort}/impor/simpan", data={"payload": forged})
+    assert refused.status_code == 400
+    assert "Tidak ada yang diimpor" in refused.get_data(as_text=True)
+    assert counts(app) == before
+
+
+def test_a_row_that_became_invalid_after_the_preview_rolls_back_everything(
+    app, client, cohort, make_user
+):
+    content = "nama,email\nSatu,satu@contoh.id\nDua,dua@contoh.id\n"
+    html = upload(client, cohort, content).get_data(as_text=True)
+    before = counts(app)
+    # Between preview and confirmation the seat limit drops to one.
+    from lms.cohorts.models import Cohort
+
+    with app.app_context():
+        db.session.execute(update(Cohort).values(seat_limit=1))
+        db.session.commit()
+    response = confirm(client, cohort, html)
+    assert response.status_code == 400
+    assert "hanya punya 1 kursi tersisa" in response.get_data(as_text=True)
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            b"nama;email\n" + "Siti Ñ;siti@contoh.id\n".encode("latin-1"),
+            "tidak dalam UTF-8",
+        ),
+        (b"", "Berkas kosong."),
+        (b"foo,bar\n1,2\n", "Baris pertama harus berisi nama kolom"),
+        (b"nama,email\n", "tidak ada pesertanya"),
+        (b"nama,email\n\x00,\x00\n", "Ini bukan berkas teks CSV."),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(app, client, cohort, content, message):
+    response = upload(client, cohort, content)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'id="file-error"' in html
+
+
+def test_size_and_row_limits(app, client, cohort):
+    app.config["COHORT_IMPORT_MAX_BYTES"] = 1024
+    app.config["COHORT_IMPORT_MAX_ROWS"] = 5
+    try:
+        big = "nama,email\n" + "".join(f"Orang {i},o{i}@contoh.id\n" for i in range(100))
+        response = upload(client, cohort, big)
+        assert response.status_code == 400
+        assert "Berkas terlalu besar (3 KB). Batasnya 1 KB" in response.get_data(as_text=True)
+        many = "nama,email\n" + "".join(f"O {i},o{i}@c.id\n" for i in range(6))
+        response = upload(client, cohort, many)
+        assert "Berkas berisi 6 peserta; paling banyak 5" in response.get_data(as_text=True)
+    finally:
+        app.config["COHORT_IMPORT_MAX_BYTES"] = 256 * 1024
+        app.config["COHORT_IMPORT_MAX_ROWS"] = 1000
+    assert upload(client, cohort, b"").status_code == 400
+    no_file = client.post(f"/kelas/{cohort}/impor", data={}, content_type="multipart/form-data")
+    assert no_file.status_code == 400 and "Pilih berkas CSV." in no_file.get_data(as_text=True)
+
+
+def test_a_formula_in_a_name_is_kept_as_text_and_escaped(app, client, cohort):
+    content = 'nama,email\n"=HYPERLINK(""http://x"")<script>",x@contoh.id\n'
+    html = upload(client, cohort, content).get_data(as_text=True)
+    assert "<script>" not in html.split("<main")[1]
+    confirm(client, cohort, html)
+    with app.app_context():
+        assert db.session.scalar(select(User.full_name).where(User.email == "x@contoh.id")) == (
+            '=HYPERLINK("http://x")<script>'
+        )
+
+
+def test_seat_limit_applies_to_the_whole_import(app, client, make_user, make_cohort, auth):
+    trainer = make_user(role="trainer", login="pelatih@contoh.id")
+    cohort_id, _ = make_cohort(trainer, seat_limit="2")
+    auth.login("pelatih@contoh.id")
+    html = upload(client, cohort_id, "nama,email\nA,a@c.id\nB,b@c.id\nC,c@c.id\n").get_data(
+        as_text=True
+    )
+    assert "hanya punya 2 kursi tersisa, tetapi berkas menambahkan 3 peserta" in html
+    assert 'name="payload"' not in html
+
+
+def imported_link(client, cohort, row="Rina Wati,rina@contoh.id"):
+    html = upload(client, cohort, f"nama,email\n{row}\n").get_data(as_text=True)
+    page = confirm(client, cohort, html).get_data(as_text=True)
+    return re.search(r"http://localhost(/atur-kata-sandi/[\w-]+)", page).group(1)
+
+
+def test_a_new_trainee_sets_a_password_and_accepts_the_privacy_notice(app, client, cohort, auth):
+    link = imported_link(client, cohort)
+    auth.logout()
+    # No password yet: signing in is impossible.
+    assert auth.login("rina@contoh.id", "!").status_code == 400
+    page = client.get(link).get_data(as_text=True)
+    assert "Rina Wati" in page and "pemberitahuan privasi" in page
+    refused = client.post(link, data={"password": "pendek"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Gunakan minimal 8 karakter." in html
+    assert "Anda harus menyetujui pemberitahuan privasi" in html
+
+    response = client.post(link, data={"password": "kopi-gayo-2026", "consent": "y"})
+    assert response.status_code == 302
+    assert "Kata sandi Anda sudah dibuat" in client.get("/belajar").get_data(as_text=True)
+    with app.app_context():
+        consent = db.session.scalar(select(ConsentEvent))
+        user = db.session.scalar(select(User).where(User.email == "rina@contoh.id"))
+        assert consent.user_id == user.id and consent.version == app.config["PRIVACY_VERSION"]
+    # The link works once.
+    used = client.get(link)
+    assert used.status_code == 404
+    assert "sudah kedaluwarsa atau sudah dipakai" in used.get_data(as_text=True)
+    auth.logout()
+    assert auth.login("rina@contoh.id", "kopi-gayo-2026").status_code == 302
+
+
+def test_links_expire_and_new_links_replace_old_ones(app, client, cohort, auth):
+    first = imported_link(client, cohort)
+    again = client.post(f"/kelas/{cohort}/tautan")
+    assert again.status_code == 200
+    second = re.search(r"http://localhost(/atur-kata-sandi/[\w-]+)", again.get_data(as_text=True))
+    assert second and second.group(1) != first
+    assert client.get(first).status_code == 404
+    assert client.get(second.group(1)).status_code == 200
+    with app.app_context():
+        db.session.execute(update(PasswordToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert client.get(second.group(1)).status_code == 404
+    assert client.get("/atur-kata-sandi/" + "x" * 300).status_code == 404
+
+
+def test_importing_a_person_into_a_second_cohort_reuses_the_account(
+    app, client, cohort, make_user, make_cohort
+):
+    imported_link(client, cohort)
+    with app.app_context():
+        trainer = db.session.scalar(select(User.id).where(User.email == "pelatih@contoh.id"))
+    other, _ = make_cohort(trainer, name="Angkatan Kedua")
+    html = upload(client, other, "nama,email\nRina Wati,RINA@contoh.id\n").get_data(as_text=True)
+    assert "0 akun baru, 1 akun yang sudah ada" in html
+    page = confirm(client, other, html).get_data(as_text=True)
+    # Still no password: a fresh link.
+    assert "/atur-kata-sandi/" in page
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count(User.id)).where(User.email == "rina@contoh.id"))
+            == 1
+        )
+    # Importing the same file again adds nobody twice.
+    html = upload(client, other, "nama,email\nRina Wati,rina@contoh.id\n").get_data(as_text=True)
+    assert "sudah ada di kelas pelatihan ini" in html
+    confirm(client, other, html)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CohortMember.id))) == 2
