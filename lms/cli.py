@@ -137,3 +137,6 @@ def register_cli(app):
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo_accounts)
     app.cli.add_command(backup_command)
+    from .certificates.cli import certificates_cli
+
+    app.cli.add_command(certificates_cli)

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..catalog import services as catalog
 from ..catalog.completion import CourseStatus, course_status, quiz_results_of
 from ..catalog.models import Course, Enrolment, LessonProgress
+from ..cohorts.models import Cohort, CohortMember
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..timeutil import utcnow
@@ -261,6 +262,18 @@ def _issue(
 
 
 def issuer_for(user: User | None, course: Course) -> Issuer:
+    """The unit of the person's most recent cohort for this course; else the default unit."""
+    if user is not None:
+        issuer = db.session.scalar(
+            select(Issuer)
+            .join(Cohort, Cohort.issuer_id == Issuer.id)
+            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+            .where(CohortMember.user_id == user.id, Cohort.course_id == course.id)
+            .order_by(CohortMember.joined_at.desc(), CohortMember.id.desc())
+            .limit(1)
+        )
+        if issuer is not None:
+            return issuer
     issuer = default_issuer()
     if issuer is None:
         raise ServiceError(_l("No issuing unit is set up yet. Ask an administrator."))
@@ -293,9 +306,9 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
     return certificate
 
 
-def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | None = None):
-    """Issue to every eligible person without an active certificate, committing in batches;
-    yields each new certificate. Eligibility is read in a few queries for the whole list."""
+def eligible_without_certificate(course: Course, users: list[User]) -> list[tuple]:
+    """(person, status) for each person who completed the course and holds no active
+    certificate for it. A few queries for the whole list, whatever its length."""
     ids = [u.id for u in users]
     outline = catalog.outline(course)
     done: dict[int, set] = {}
@@ -305,12 +318,13 @@ def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | N
         )
     ):
         done.setdefault(user_id, set()).add(lesson_id)
-    enrolments = {
-        e.user_id: e
-        for e in db.session.scalars(
-            select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(ids))
+    enrolled = set(
+        db.session.scalars(
+            select(Enrolment.user_id).where(
+                Enrolment.course_id == course.id, Enrolment.user_id.in_(ids)
+            )
         )
-    }
+    )
     holders = set(
         db.session.scalars(
             select(Certificate.user_id).where(
@@ -321,14 +335,30 @@ def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | N
         )
     )
     results = quiz_results_of(ids, course.id)
-    eligible = []
+    found = []
     for user in users:
-        if user.id in holders or user.id not in enrolments:
+        if user.id in holders or user.id not in enrolled:
             continue
         status = course_status(user.id, course, outline, done.get(user.id, set()), results[user.id])
         if status.complete:
-            eligible.append((user, status))
+            found.append((user, status))
+    return found
+
+
+def issue_eligible(
+    actor: User, course: Course, eligible: list[tuple], issuer: Issuer | None = None
+):
+    """Issue to each (person, status), committing in batches; yields each new certificate."""
     unit = issuer or issuer_for(None, course)
+    enrolments = {
+        e.user_id: e
+        for e in db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.course_id == course.id,
+                Enrolment.user_id.in_([user.id for user, _ in eligible]),
+            )
+        )
+    }
     for start in range(0, len(eligible), BATCH):
         batch = eligible[start : start + BATCH]
         # One statement takes the batch's numbers; the batch commits together, so no gaps.
@@ -340,6 +370,38 @@ def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | N
         ]
         db.session.commit()
         yield from issued
+
+
+def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | None = None):
+    """Issue to every eligible person in `users` without an active certificate."""
+    return issue_eligible(actor, course, eligible_without_certificate(course, users), issuer)
+
+
+def cohort_members(cohort: Cohort) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def cohort_certificate_ids(cohort: Cohort) -> list[int]:
+    """The active certificates of the cohort's members for its course."""
+    return list(
+        db.session.scalars(
+            select(Certificate.id)
+            .join(CohortMember, CohortMember.user_id == Certificate.user_id)
+            .where(
+                CohortMember.cohort_id == cohort.id,
+                Certificate.course_id == cohort.course_id,
+                Certificate.revoked_at.is_(None),
+            )
+            .order_by(Certificate.number)
+        )
+    )
 
 
 # ---------------------------------------------------------------- revocation, reissue

@@ -1,5 +1,6 @@
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -8,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -15,10 +17,11 @@ from flask_login import current_user, login_required
 
 from ..accounts.views import render_form, show_errors
 from ..catalog import services as catalog
+from ..cohorts import services as cohorts
 from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
-from ..permissions import can_manage_certificates, require
-from . import services
+from ..permissions import can_manage_certificates, can_run_cohorts, require
+from . import bulk, services
 from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm
 from .models import Certificate, Issuer, StoredImage
 from .numbering import pretty_code
@@ -246,3 +249,51 @@ def reissue(certificate_id):
         return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     flash(_("Reissued as %(number)s.", number=new.number), "success")
     return redirect(url_for("certificates.admin_detail", certificate_id=new.id))
+
+
+# ---------------------------------------------------------------- cohorts: bulk issue and ZIP
+
+
+@bp.route("/kelas/<id:cohort_id>/sertifikat", methods=["GET", "POST"])
+@require(can_run_cohorts)
+def cohort_certificates(cohort_id):
+    cohort = cohorts.get_cohort_for(current_user, cohort_id)
+    members = services.cohort_members(cohort)
+    if request.method == "POST":
+        if not ReasonForm().validate_on_submit():
+            abort(400)
+        eligible = services.eligible_without_certificate(cohort.course, members)
+        issuer = db.session.get(Issuer, cohort.issuer_id)
+        issued = sum(
+            1 for _ in services.issue_eligible(current_user, cohort.course, eligible, issuer)
+        )
+        flash(
+            _("%(n)s certificates issued.", n=issued) if issued else _("Nobody new is eligible."),
+            "success" if issued else "info",
+        )
+        return redirect(url_for("certificates.cohort_certificates", cohort_id=cohort.id))
+    return render_template(
+        "certificates/cohort.html",
+        cohort=cohort,
+        members=len(members),
+        eligible=len(services.eligible_without_certificate(cohort.course, members)),
+        issued=len(services.cohort_certificate_ids(cohort)),
+        issuer=db.session.get(Issuer, cohort.issuer_id),
+        form=ReasonForm(),
+    )
+
+
+@bp.route("/kelas/<id:cohort_id>/sertifikat.zip")
+@require(can_run_cohorts)
+def cohort_zip(cohort_id):
+    cohort = cohorts.get_cohort_for(current_user, cohort_id)
+    ids = services.cohort_certificate_ids(cohort)
+    if not ids:
+        flash(_("No certificates have been issued in this cohort yet."), "info")
+        return redirect(url_for("certificates.cohort_certificates", cohort_id=cohort.id))
+    name = "".join(ch if ch.isalnum() else "-" for ch in cohort.name)[:60]
+    return Response(
+        stream_with_context(bulk.zip_stream(ids)),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="sertifikat-{name}.zip"'},
+    )
