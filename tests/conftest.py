@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import event, select, text
 
 os.environ.setdefault("LMS_SECRET_KEY", "test-secret")
@@ -15,6 +16,12 @@ from lms.catalog.sync import sync_courses  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Property tests must not fail because a busy machine (CI) generates inputs slowly.
+settings.register_profile(
+    "lms", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("lms")
 PASSWORD = "rahasia-kuat-2026"
 
 

@@ -41,14 +41,6 @@ def _new_code() -> str:
     raise ServiceError(_l("No free join code was found. Try again."))  # pragma: no cover
 
 
-def issuers() -> list[Issuer]:
-    return list(db.session.scalars(select(Issuer).order_by(Issuer.is_default.desc(), Issuer.name)))
-
-
-def default_issuer_id() -> int | None:
-    return db.session.scalar(select(Issuer.id).where(Issuer.is_default.is_(True)).limit(1))
-
-
 def trainer_ids(cohort_id: int) -> list[int]:
     return list(
         db.session.scalars(

@@ -11,6 +11,7 @@ from .. import qr
 from ..accounts.forms import EmptyForm, region_fields
 from ..accounts.views import render_form, show_errors
 from ..catalog import services as catalog
+from ..certificates import services as certificates
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..permissions import can_manage_cohort, can_run_cohorts, require
@@ -33,7 +34,7 @@ def _choices(form, cohort=None):
         SelectChoice(str(c.id), c.title) for c in courses
     ]
     form.issuer.choices = [
-        SelectChoice(str(i.id), f"{i.name} ({i.code})") for i in services.issuers()
+        SelectChoice(str(i.id), f"{i.name} ({i.code})") for i in certificates.issuers()
     ]
 
 
@@ -49,7 +50,7 @@ def create():
     defaults = None
     if request.method == "GET":
         defaults = {
-            "issuer": str(services.default_issuer_id() or ""),
+            "issuer": str(getattr(certificates.default_issuer(), "id", "")),
             "province": current_user.province_code,
             "regency": current_user.regency_code,
         }
