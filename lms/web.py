@@ -3,7 +3,7 @@
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -72,3 +72,13 @@ def register_template_helpers(app):
             "permissions": permissions,
             "level_label": level_label,
         }
+
+
+def render_reset_link(user, token: str):
+    """A one-time password link, shown once to the admin or trainer who hands it over."""
+    return render_template(
+        "admin/reset_link.html",
+        person=user,
+        link=url_for("accounts.set_password", token=token, _external=True),
+        hours=current_app.config["STAFF_RESET_LINK_HOURS"],
+    )

@@ -118,6 +118,7 @@ def make_user(app):
                 province_code="11",
                 regency_code="11.11",
                 role=role,
+                consent_version="2026-11",  # as if they registered and accepted the notice
                 require_consent=False,
             )
             user_id = user.id
@@ -243,6 +244,21 @@ def graduate(app, sample_course, make_user, auth, issuer):
     complete_course(app, user_id)
     auth.login(login)
     return login
+
+
+@pytest.fixture
+def limited_app(app):
+    """limited_app(**config): another app on the test database with rate limits switched on.
+    Flask-Limiter's switch and counters are process-wide, so they are reset afterwards."""
+    from lms.extensions import limiter
+
+    def make(**overrides):
+        config = {**app_config(app.config["SQLALCHEMY_DATABASE_URI"]), "RATELIMIT_ENABLED": True}
+        return create_app({**config, **overrides})
+
+    yield make
+    limiter.reset()
+    limiter.enabled = False
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from lms import create_app
 from lms.accounts.models import User
 from lms.certificates.models import AuditEvent, Certificate, Issuer, StoredImage
 from lms.extensions import db
 
-from .conftest import PASSWORD, app_config, complete_course
+from .conftest import PASSWORD, complete_course
 
 
 def certificate(app, **where):
@@ -174,13 +173,8 @@ def test_a_wrong_code_reveals_nothing(app, client, graduate):
     assert anonymous.get("/api/v1/certificates/x").get_json() == {"status": "not_found"}
 
 
-def test_verification_is_rate_limited(app):
-    config = {
-        **app_config(app.config["SQLALCHEMY_DATABASE_URI"]),
-        "RATELIMIT_ENABLED": True,
-        "VERIFY_RATE_LIMIT": "3 per minute",
-    }
-    client = create_app(config).test_client()
+def test_verification_is_rate_limited(limited_app):
+    client = limited_app(VERIFY_RATE_LIMIT="3 per minute").test_client()
     codes = [client.get("/api/v1/certificates/AAAABBBBCCCCDDDD").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
     assert "Terlalu banyak permintaan" in client.get("/v/AAAABBBBCCCCDDDD").get_data(as_text=True)

@@ -71,16 +71,13 @@ def test_cookies_and_transport_headers(app, client, make_user):
     assert "Secure" in login(other, "siti@contoh.id").headers["Set-Cookie"]
 
 
-def test_failed_sign_ins_are_throttled_without_locking_the_owner_out(app, make_user):
+def test_failed_sign_ins_are_throttled_without_locking_the_owner_out(limited_app, make_user):
     make_user(login="siti@contoh.id")
-    config = {
-        **app_config(app.config["SQLALCHEMY_DATABASE_URI"]),
-        "RATELIMIT_ENABLED": True,
-        "LOGIN_ACCOUNT_IP_LIMIT": "3 per minute",
-        "LOGIN_IP_LIMIT": "6 per minute",
-        "LOGIN_ACCOUNT_LIMIT": "50 per hour",
-    }
-    throttled = create_app(config)
+    throttled = limited_app(
+        LOGIN_ACCOUNT_IP_LIMIT="3 per minute",
+        LOGIN_IP_LIMIT="6 per minute",
+        LOGIN_ACCOUNT_LIMIT="50 per hour",
+    )
     attacker = throttled.test_client()
     codes = [
         login(attacker, "siti@contoh.id", "tebak-tebak", "10.6.6.6").status_code for _ in range(4)

@@ -77,3 +77,13 @@ class RoleForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for one-button actions."""
+
+
+class ForgotForm(FlaskForm):
+    login = StringField(_l("Email or mobile number"))
+    submit = SubmitField(_l("Send me a link"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"))
+    submit = SubmitField(_l("Delete my account"))

@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(2), default="id")
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+    # Set while the person has withdrawn consent (the history is in consent_events).
+    consent_withdrawn_at: Mapped[datetime | None]
 
     def get_id(self) -> str:
         # The session version lets a password change sign out every other session.
@@ -36,13 +39,14 @@ class User(UserMixin, db.Model):
 
 
 class ConsentEvent(db.Model):
-    """Each acceptance of the privacy notice: which version and when."""
+    """Each time a person gives (or withdraws) consent to the privacy notice: version and time."""
 
     __tablename__ = "consent_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     document: Mapped[str] = mapped_column(String(20), default="privacy")
+    action: Mapped[str] = mapped_column(String(10), default="given", server_default="given")
     version: Mapped[str] = mapped_column(String(20))
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -55,6 +59,7 @@ class PasswordToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10), default="setup", server_default="setup")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

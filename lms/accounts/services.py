@@ -314,10 +314,15 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_password_link(user: User, created_by: User | None, now: datetime | None = None) -> str:
-    """A fresh one-time set-password token for `user` (older unused ones stop working).
-
-    Returns the token itself, which is never stored; the caller commits."""
+def new_password_link(
+    user: User,
+    created_by: User | None,
+    now: datetime | None = None,
+    purpose: str = "setup",
+    lifetime: timedelta | None = None,
+) -> str:
+    """A fresh one-time token to set (first time) or reset a password for `user`; older unused
+    ones stop working. Returns the token itself, which is never stored; the caller commits."""
     now = now or utcnow()
     db.session.flush()
     for old in db.session.scalars(
@@ -329,13 +334,15 @@ def new_password_link(user: User, created_by: User | None, now: datetime | None 
     ):
         old.expires_at = now
     token = secrets.token_urlsafe(18)
-    days = current_app.config.get("SETUP_LINK_DAYS", SETUP_LINK_DAYS)
+    if lifetime is None:
+        lifetime = timedelta(days=current_app.config.get("SETUP_LINK_DAYS", SETUP_LINK_DAYS))
     db.session.add(
         PasswordToken(
             user_id=user.id,
             token_hash=_token_hash(token),
+            purpose=purpose,
             created_at=now,
-            expires_at=now + timedelta(days=days),
+            expires_at=now + lifetime,
             created_by_id=created_by.id if created_by is not None else None,
         )
     )
@@ -358,14 +365,27 @@ def password_link_user(token: str) -> User:
     return db.session.get(User, row.user_id)
 
 
+def has_consent(user: User) -> bool:
+    """Whether the person's latest word on the privacy notice is consent."""
+    latest = db.session.scalar(
+        select(ConsentEvent.action)
+        .where(ConsentEvent.user_id == user.id)
+        .order_by(ConsentEvent.accepted_at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    )
+    return latest == "given" and user.consent_withdrawn_at is None
+
+
 def set_password_with_link(token: str, password: str, consent_version: str | None) -> User:
-    """Set the first password through a one-time link and record consent, in one transaction."""
+    """Set a password through a one-time link (and record consent if the person has not given
+    it), in one transaction."""
     user = password_link_user(token)
     errors = {}
     problem = password_problem(password)
     if problem:
         errors["password"] = problem
-    if not consent_version:
+    needs_consent = not has_consent(user)
+    if needs_consent and not consent_version:
         errors["consent"] = _l("You must agree to the privacy notice to use your account.")
     if errors:
         raise FormErrors(errors)
@@ -390,6 +410,51 @@ def set_password_with_link(token: str, password: str, consent_version: str | Non
     )
     user.password_hash = hash_password(password)
     user.session_version += 1
-    db.session.add(ConsentEvent(user_id=user.id, version=consent_version, accepted_at=now))
+    if needs_consent:
+        db.session.add(ConsentEvent(user_id=user.id, version=consent_version, accepted_at=now))
     db.session.commit()
     return user
+
+
+def link_purpose(token: str) -> str:
+    return (
+        db.session.scalar(
+            select(PasswordToken.purpose).where(
+                PasswordToken.token_hash == _token_hash(token or "")
+            )
+        )
+        or "setup"
+    )
+
+
+def staff_reset_link(actor: User, user: User) -> str:
+    """A reset link an admin or trainer hands over (for people without email); caller checks
+    that `actor` may do it. Commits."""
+    if user.deleted_at is not None:
+        raise ServiceError(_l("This account has been deleted."), 404)
+    hours = current_app.config["STAFF_RESET_LINK_HOURS"]
+    token = new_password_link(user, actor, purpose="reset", lifetime=timedelta(hours=hours))
+    db.session.commit()
+    return token
+
+
+def request_reset(login: str, link_for) -> None:
+    """Email a short-lived reset link when the account has an email and SMTP is configured.
+    Says nothing either way, so nobody learns which accounts exist. `link_for(token)` makes
+    the URL."""
+    from . import mail
+
+    user = find_by_login(login)
+    if user is None or not user.email or user.deleted_at is not None or not mail.configured():
+        return
+    minutes = current_app.config["RESET_LINK_MINUTES"]
+    token = new_password_link(user, None, purpose="reset", lifetime=timedelta(minutes=minutes))
+    db.session.commit()
+    mail.send(
+        user.email,
+        "Atur ulang kata sandi Akademi KIM",
+        f"Halo {user.full_name},\n\n"
+        f"Buka tautan ini dalam {minutes} menit untuk membuat kata sandi baru:\n"
+        f"{link_for(token)}\n\n"
+        "Tautan hanya bisa dipakai sekali. Jika Anda tidak meminta ini, abaikan email ini.\n",
+    )

@@ -1,14 +1,25 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
-from ..extensions import login_manager
+from ..extensions import limiter, login_manager
 from ..web import safe_next
-from . import services, sessions
+from . import personal_data, services, sessions
 from .forms import (
+    DeleteAccountForm,
     EmptyForm,
+    ForgotForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -174,4 +185,99 @@ def set_password(token):
             sessions.start(user)
             flash(_("Your password is set. Welcome, %(name)s!", name=user.full_name), "success")
             return redirect(landing_url(user))
-    return render_form("accounts/set_password.html", form, person=user)
+    return render_form(
+        "accounts/set_password.html",
+        form,
+        person=user,
+        purpose=services.link_purpose(token),
+        needs_consent=not services.has_consent(user),
+    )
+
+
+def _reset_key() -> str:
+    parsed = services.parse_login(request.form.get("login", ""))
+    return parsed[1] if parsed else request.remote_addr or "-"
+
+
+@bp.route("/lupa-kata-sandi", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT"], methods=["POST"], key_func=_reset_key)
+def forgot_password():
+    form = ForgotForm()
+    sent = False
+    if form.validate_on_submit():
+        services.request_reset(
+            form.login.data or "",
+            lambda token: url_for("accounts.set_password", token=token, _external=True),
+        )
+        sent = True
+    return render_form("accounts/forgot.html", form, sent=sent)
+
+
+@bp.route("/akun/data.json")
+@login_required
+def export_data():
+    response = jsonify(personal_data.export(current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="data-akademi-kim.json"'
+    return response
+
+
+@bp.route("/akun/persetujuan", methods=["GET", "POST"])
+@login_required
+def consent():
+    form = EmptyForm()
+    version = current_app.config["PRIVACY_VERSION"]
+    if form.validate_on_submit():
+        if request.form.get("action") == "withdraw":
+            personal_data.withdraw_consent(current_user, version)
+            flash(_("Your consent has been withdrawn and recorded."), "info")
+        elif request.form.get("action") == "give":
+            personal_data.give_consent(current_user, version)
+            flash(_("Thank you: your consent has been recorded."), "success")
+            return redirect(landing_url(current_user))
+        return redirect(url_for("accounts.consent"))
+    return render_template(
+        "accounts/consent.html",
+        form=form,
+        given=services.has_consent(current_user),
+        version=version,
+    )
+
+
+@bp.route("/akun/hapus", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            personal_data.delete_account(user, form.password.data)
+        except FormErrors as e:
+            show_errors(form, e)
+        else:
+            sessions.end(user, everywhere=False)
+            flash(_("Your account and your learning data have been deleted."), "info")
+            return redirect(url_for("catalog.index"))
+    return render_form("accounts/delete.html", form)
+
+
+# While consent is withdrawn, a signed-in person can only see these pages.
+CONSENT_FREE = {
+    "accounts.consent",
+    "accounts.logout",
+    "accounts.delete_account",
+    "accounts.export_data",
+    "accounts.privacy",
+    "accounts.set_language",
+    "static",
+}
+
+
+@bp.before_app_request
+def require_consent():
+    if (
+        current_user.is_authenticated
+        and request.endpoint not in CONSENT_FREE
+        and current_user.consent_withdrawn_at is not None
+    ):
+        return redirect(url_for("accounts.consent"))

@@ -8,6 +8,7 @@ from ..accounts.models import User
 from ..errors import ServiceError
 from ..extensions import db
 from ..permissions import can_manage_users, require
+from ..web import render_reset_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,3 +52,13 @@ def role_label(role: str) -> str:
 @bp.app_context_processor
 def role_labels():
     return {"role_label": role_label}
+
+
+@bp.route("/pengguna/<id:user_id>/tautan", methods=["POST"])
+@require(can_manage_users)
+def reset_link(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    if not RoleForm().validate_on_submit():
+        abort(400)
+    token = accounts.staff_reset_link(current_user, user)
+    return render_reset_link(user, token)

@@ -6,9 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import regions
+from ..accounts import services as accounts
+from ..accounts.forms import EmptyForm
 from ..catalog import services as catalog
 from ..cohorts import services as cohorts
 from ..permissions import can_run_cohorts, can_see_overview, require
+from ..web import render_reset_link
 from . import charts, exports, services
 
 bp = Blueprint("reports", __name__)
@@ -108,6 +111,20 @@ def trainee(cohort_id, user_id):
     if detail is None:
         abort(404)
     return render_template("reports/trainee.html", cohort=cohort, detail=detail)
+
+
+@bp.route("/kelas/<id:cohort_id>/peserta/<id:user_id>/tautan", methods=["POST"])
+@require(can_run_cohorts)
+def trainee_reset_link(cohort_id, user_id):
+    """A trainer makes a one-time password link for a member (who may have no email)."""
+    cohort = cohorts.get_cohort_for(current_user, cohort_id)
+    detail = services.trainee_detail(cohort, user_id)
+    if detail is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = accounts.staff_reset_link(current_user, detail.user)
+    return render_reset_link(detail.user, token)
 
 
 def _local(moment):

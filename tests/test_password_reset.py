@@ -1,0 +1,128 @@
+import re
+
+import pytest
+from sqlalchemy import update
+
+from lms.accounts.models import PasswordToken
+from lms.extensions import db
+from lms.timeutil import utcnow
+
+from .conftest import PASSWORD
+
+
+class FakeSMTP:
+    sent = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host = host
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    FakeSMTP.sent = []
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.contoh.id")
+    return FakeSMTP.sent
+
+
+def link_from(message) -> str:
+    return re.search(r"http://localhost(/atur-kata-sandi/\S+)", message.get_content()).group(1)
+
+
+def test_reset_by_email_works_once_and_signs_out_everywhere(app, client, make_user, smtp):
+    make_user(login="siti@contoh.id")
+    phone = app.test_client()
+    phone.post("/masuk", data={"login": "siti@contoh.id", "password": PASSWORD})
+    page = client.post("/lupa-kata-sandi", data={"login": "Siti@contoh.id"}).get_data(as_text=True)
+    assert "Jika ada akun dengan email ini" in page
+    assert len(smtp) == 1 and smtp[0]["To"] == "siti@contoh.id"
+    path = link_from(smtp[0])
+    form = client.get(path).get_data(as_text=True)
+    assert "Pilih kata sandi baru" in form and "menyetujui pemberitahuan privasi" not in form
+    response = client.post(path, data={"password": "tenun-ikat-sumba"})
+    assert response.status_code == 302
+    assert phone.get("/akun").status_code == 302  # other devices are signed out
+    assert client.get(path).status_code == 404  # used once
+    client.post("/keluar")
+    assert (
+        client.post(
+            "/masuk", data={"login": "siti@contoh.id", "password": "tenun-ikat-sumba"}
+        ).status_code
+        == 302
+    )
+
+
+def test_reset_never_reveals_whether_an_account_exists(client, make_user, smtp):
+    make_user(login="081234567890")
+    for login in ("tidak-ada@contoh.id", "081234567890", "bukan login"):
+        page = client.post("/lupa-kata-sandi", data={"login": login}).get_data(as_text=True)
+        assert "Jika ada akun dengan email ini" in page
+    assert smtp == []  # no account, or no email to send to
+
+
+def test_without_smtp_nothing_is_sent(client, make_user, monkeypatch):
+    sent = []
+    monkeypatch.setattr("smtplib.SMTP", lambda *a, **k: sent.append(a))
+    make_user(login="siti@contoh.id")
+    client.post("/lupa-kata-sandi", data={"login": "siti@contoh.id"})
+    assert sent == []
+
+
+def test_reset_links_are_short_lived(app, client, make_user, smtp):
+    make_user(login="siti@contoh.id")
+    client.post("/lupa-kata-sandi", data={"login": "siti@contoh.id"})
+    path = link_from(smtp[0])
+    with app.app_context():
+        db.session.execute(update(PasswordToken).values(expires_at=utcnow()))
+        db.session.commit()
+    assert client.get(path).status_code == 404
+
+
+def test_an_admin_or_the_trainer_makes_a_link_for_someone_without_email(
+    app, make_user, make_cohort, auth, client
+):
+    trainee = make_user(login="081234567890", full_name="Pak Tani")
+    trainer = make_user(role="trainer", login="pelatih@contoh.id")
+    cohort, _ = make_cohort(trainer, members=[trainee])
+    auth.login("pelatih@contoh.id")
+    page = client.post(f"/kelas/{cohort}/peserta/{trainee}/tautan").get_data(as_text=True)
+    assert "Tautan kata sandi untuk Pak Tani" in page
+    path = re.search(r"http://localhost(/atur-kata-sandi/[^<\s]+)", page).group(1)
+    person = app.test_client()
+    assert person.post(path, data={"password": "padi-menguning"}).status_code == 302
+    assert person.get("/belajar").status_code == 200
+
+    make_user(role="trainer", login="lain@contoh.id")
+    other = app.test_client()
+    other.post("/masuk", data={"login": "lain@contoh.id", "password": PASSWORD})
+    assert other.post(f"/kelas/{cohort}/peserta/{trainee}/tautan").status_code == 404
+
+    make_user(role="admin", login="admin@contoh.id")
+    admin = app.test_client()
+    admin.post("/masuk", data={"login": "admin@contoh.id", "password": PASSWORD})
+    assert "Tautan kata sandi untuk Pak Tani" in admin.post(
+        f"/admin/pengguna/{trainee}/tautan"
+    ).get_data(as_text=True)
+
+
+def test_reset_requests_are_rate_limited(limited_app):
+    client = limited_app(RESET_LIMIT="2 per minute").test_client()
+    codes = [
+        client.post("/lupa-kata-sandi", data={"login": "x@contoh.id"}).status_code for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]
