@@ -69,7 +69,9 @@ def test_backup_is_consistent_and_restores(app, runner, sample_course, make_user
     for table, n in before.items():
         if table not in ("users", "consent_events"):  # the writer adds these
             assert after[table] == n, table
-    assert after["users"] >= 5 and after["consent_events"] >= 5  # plus what the writer had committed
+    assert (
+        after["users"] >= 5 and after["consent_events"] >= 5
+    )  # plus what the writer had committed
     with restored.connect() as conn:
         names = set(conn.execute(text("SELECT email FROM users")).scalars())
     assert {f"p{i}@contoh.id" for i in range(5)} <= names

@@ -48,7 +48,7 @@ def test_every_post_needs_a_csrf_token(app, make_user):
     csrf_app = create_app(config)
     client = csrf_app.test_client()
     page = client.get("/masuk").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post(
         "/masuk", data={"login": "admin@contoh.id", "password": PASSWORD, "csrf_token": token}
     )

@@ -59,3 +59,36 @@ def answer_quiz(app, page, correct=True):
             return
         page.get_by_role("button", name=re.compile("Simpan dan lanjut")).click()
         page.wait_for_load_state()
+
+
+def make_cohort(live_app, name="Literasi Digital KIM Bireuen") -> tuple[str, int]:
+    """A cohort run by the demo trainer; returns its join code and id."""
+    from sqlalchemy import select
+
+    from lms.accounts.models import User
+    from lms.catalog.models import Course
+    from lms.certificates.models import Issuer
+    from lms.cohorts import services as cohorts
+
+    with live_app.app_context():
+        trainer = db.session.scalar(select(User).where(User.email == "pelatih@contoh.id"))
+        course = db.session.scalar(select(Course).where(Course.slug == "kursus-contoh"))
+        issuer = db.session.scalar(select(Issuer).where(Issuer.is_default.is_(True)))
+        cohort = cohorts.create_cohort(
+            trainer,
+            {
+                "name": name,
+                "course": str(course.id),
+                "starts_on": "2026-11-01",
+                "ends_on": "2026-12-31",
+                "location": "Aula Diskominfo",
+                "organiser": "Diskominfo Bireuen",
+                "province": "11",
+                "regency": "11.11",
+                "issuer": str(issuer.id),
+                "seat_limit": "",
+            },
+        )
+        code = cohort.join_code, cohort.id
+        db.session.remove()
+    return code

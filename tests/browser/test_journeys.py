@@ -14,14 +14,15 @@ from lms.certificates import services as certificate_services
 from lms.extensions import db
 from tests.conftest import complete_course
 
-from .helpers import answer_quiz
+from .helpers import answer_quiz, make_cohort
 
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian chromium")
 
 
-def register(v, name, login):
+def register(v, name, login, navigate=True):
     page = v.page
-    v.goto("/daftar")
+    if navigate:
+        v.goto("/daftar")
     page.get_by_label("Nama lengkap").fill(name)
     page.get_by_label("Email atau nomor HP").fill(login)
     page.get_by_label("Kata sandi").fill("kopi-gayo-2026")
@@ -34,13 +35,20 @@ def register(v, name, login):
 
 
 def test_trainee_from_registration_to_a_verified_certificate(visit, live_app, tmp_path):
+    code, _ = make_cohort(live_app)
     v = visit()
     page = v.page
-    register(v, "Cut Nyak Meutia", "0813 1111 2222")
+    v.goto(f"/gabung/{code}")
+    page.get_by_role("link", name="Daftar").last.click()
+    page.wait_for_url(re.compile(r"/daftar"))
+    register(v, "Cut Nyak Meutia", "0813 1111 2222", navigate=False)
     v.shot("trainee-01-after-register")
-
+    # Registering from the join link comes back to it: one button joins and enrols.
+    page.wait_for_url(re.compile(r"/gabung/"))
+    page.get_by_role("button", name="Gabung kelas pelatihan ini").click()
+    page.wait_for_load_state()
     v.goto("/kursus/kursus-contoh")
-    page.get_by_role("button", name="Ikuti kursus ini").click()
+    page.get_by_role("link", name=re.compile("Mulai pelajaran pertama")).click()
     page.wait_for_url(re.compile(r"/pelajaran/"))
     v.shot("trainee-02-lesson")
     for _ in range(3):
@@ -209,3 +217,53 @@ def test_admin_adds_an_issuer_and_revokes_a_certificate(visit, live_app):
     public.goto(f"/v/{code}")
     assert "Sertifikat ini sudah dicabut" in public.page.content()
     assert "Peserta tidak mengikuti pelatihan tatap muka" in public.page.content()
+
+
+def test_trainer_runs_a_cohort(visit, live_app, tmp_path):
+    v = visit()
+    page = v.page
+    v.login("pelatih@contoh.id")
+    page.get_by_role("link", name="Kelas pelatihan").first.click()
+    page.get_by_role("link", name="Buat kelas pelatihan").click()
+    page.get_by_label("Nama kelas pelatihan").fill("Pemasaran Digital UMKM Bireuen")
+    page.get_by_label("Kursus").select_option(label="Kursus Contoh")
+    page.get_by_label("Tanggal mulai").fill("2026-11-02")
+    page.get_by_label("Tanggal selesai").fill("2026-11-30")
+    page.get_by_label("Tempat").fill("Aula Diskominfo Bireuen")
+    page.get_by_label("Unit penyelenggara").fill("Dinas Kominfo Kabupaten Bireuen")
+    page.get_by_label("Provinsi").select_option(label="Aceh")
+    page.get_by_role("button", name="Tampilkan kabupaten/kota").click()
+    page.get_by_label("Kabupaten/kota").select_option(label="Kabupaten Bireuen")
+    page.get_by_role("button", name="Simpan").click()
+    page.wait_for_load_state()
+    assert "Pemasaran Digital UMKM Bireuen" in page.content()
+
+    page.get_by_role("link", name="Poster").click()
+    v.shot("trainer-01-poster")
+    assert page.locator("svg").count() >= 1
+
+    csv = tmp_path / "peserta.csv"
+    rows = ["nama;email;telepon"] + [f"Peserta {i};peserta{i}@contoh.id;" for i in range(30)]
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    page.get_by_role("link", name="Impor peserta").click()
+    page.get_by_label("Berkas CSV daftar peserta").set_input_files(str(csv))
+    page.get_by_role("button", name="Periksa berkas").click()
+    page.wait_for_load_state()
+    v.shot("trainer-02-import-preview")
+    page.get_by_role("button", name="Impor peserta ini").click()
+    page.wait_for_load_state()
+    assert page.content().count("/atur-kata-sandi/") >= 30
+    v.shot("trainer-03-links")
+
+    page.get_by_role("link", name="Dasbor", exact=True).click()
+    assert "Peserta 29" in page.content()
+    v.shot("trainer-04-dashboard")
+    page.get_by_label("Status").select_option(index=1)
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_load_state()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    exported = tmp_path / "ekspor.csv"
+    download.value.save_as(exported)
+    text = exported.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Nama")

@@ -18,6 +18,7 @@ from lms.quizzes import services as quiz_services
 from tests.conftest import complete_course
 
 from .conftest import PASSWORD, SHOTS
+from .helpers import make_cohort
 
 WEIGHT_LIMIT = 60 * 1024
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian chromium")
@@ -60,6 +61,12 @@ def pages(live_app, live_server):
             "lesson": lesson,
         }
         db.session.remove()
+    code, cohort = make_cohort(live_app, "Kelas Halaman")
+    with live_app.app_context():
+        from lms.cohorts import services as cohorts
+
+        cohorts.join(db.session.get(User, user_id), code)
+        db.session.remove()
     return [
         (None, "/"),
         (None, "/kursus"),
@@ -83,6 +90,17 @@ def pages(live_app, live_server):
         ("admin@contoh.id", "/admin/penerbit/baru"),
         ("admin@contoh.id", "/admin/sertifikat"),
         ("admin@contoh.id", f"/admin/sertifikat/{ids['cert']}"),
+        ("admin@contoh.id", "/admin/kelas"),
+        ("halaman@contoh.id", "/gabung"),
+        ("halaman@contoh.id", f"/gabung/{code}"),
+        ("pelatih@contoh.id", "/kelas"),
+        ("pelatih@contoh.id", "/kelas/baru"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}/poster"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}/impor"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}/ubah"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}/sertifikat"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}/peserta/{user_id}"),
     ]
 
 
