@@ -82,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .cohorts.views import bp as cohorts_bp
     from .errors import register_error_handlers
+    from .jobs.views import bp as jobs_bp
     from .quizzes.views import bp as quizzes_bp
     from .reports.views import bp as reports_bp
     from .web import register_template_helpers
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(reports_bp)
     register_error_handlers(app)

@@ -140,3 +140,6 @@ def register_cli(app):
     from .certificates.cli import certificates_cli
 
     app.cli.add_command(certificates_cli)
+    from .jobs.cli import worker
+
+    app.cli.add_command(worker)

@@ -48,6 +48,8 @@ def build_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "USERS_PER_PAGE": 25,
         "REDIS_URL": _env("REDIS_URL", ""),
+        # Files made by jobs (ZIPs): shared storage when several servers run.
+        "FILES_DIR": _env("FILES_DIR", str(Path(instance_path) / "files")),
         # Shared counters in Redis when several servers run; in memory for one process.
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -9,6 +9,7 @@ from lms.catalog.models import Course, Enrolment, Lesson, Quiz
 from lms.certificates import services as certificate_services
 from lms.certificates.models import StoredImage
 from lms.extensions import db
+from lms.jobs.models import Job
 from lms.quizzes.models import Attempt
 from lms.timeutil import utcnow
 
@@ -120,6 +121,8 @@ MATRIX = [
     ("POST", "/kelas/{cohort}/pelatih", own_cohort(400)),
     ("GET", "/kelas/{cohort}/poster", OWN_COHORT_200),
     ("GET", "/kelas/{cohort}/sertifikat", OWN_COHORT_200),
+    ("GET", "/pekerjaan/{job}", OWN_COHORT_200),
+    ("GET", "/pekerjaan/{job}/unduh", own_cohort(404)),  # a job without a file
     ("POST", "/kelas/{cohort}/sertifikat", own_cohort(302)),
     ("GET", "/kelas/{cohort}/sertifikat.zip", own_cohort(302)),
     ("GET", "/kelas/{cohort}/impor", OWN_COHORT_200),
@@ -193,7 +196,10 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
             regency_code="11.11",
         )
         token = accounts.new_password_link(invited, None)
+        job = Job(kind="build_zip", cohort_id=cohort_id, status="done")
+        db.session.add(job)
         db.session.commit()
+        job_id = job.id
     return {
         "lesson": lesson,
         "user": ids["other_trainee"],
@@ -208,6 +214,7 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         "cotrainer": co_trainer,
         "code": code,
         "token": token,
+        "job": job_id,
     }
 
 
@@ -233,7 +240,8 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{member}", "<id:user_id>")
             .replace("{cotrainer}", "<id:user_id>")
             .replace("{code}", "<code>")
-            .replace("{token}", "<token>"),
+            .replace("{token}", "<token>")
+            .replace("{job}", "<id:job_id>"),
         )
         for m, url, _ in MATRIX
     }

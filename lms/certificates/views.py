@@ -20,8 +20,10 @@ from ..catalog import services as catalog
 from ..cohorts import services as cohorts
 from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
+from ..jobs import services as jobs
 from ..permissions import can_manage_certificates, can_run_cohorts, require
 from . import bulk, services
+from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
 from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm
 from .models import Certificate, Issuer, StoredImage
 from .numbering import pretty_code
@@ -262,16 +264,9 @@ def cohort_certificates(cohort_id):
     if request.method == "POST":
         if not ReasonForm().validate_on_submit():
             abort(400)
-        eligible = services.eligible_without_certificate(cohort.course, members)
-        issuer = db.session.get(Issuer, cohort.issuer_id)
-        issued = sum(
-            1 for _ in services.issue_eligible(current_user, cohort.course, eligible, issuer)
-        )
-        flash(
-            _("%(n)s certificates issued.", n=issued) if issued else _("Nobody new is eligible."),
-            "success" if issued else "info",
-        )
-        return redirect(url_for("certificates.cohort_certificates", cohort_id=cohort.id))
+        kind = "build_zip" if request.form.get("action") == "zip" else "issue_certificates"
+        job = jobs.start(kind, current_user, cohort_id=cohort.id)
+        return redirect(url_for("jobs.show", job_id=job.id))
     return render_template(
         "certificates/cohort.html",
         cohort=cohort,
@@ -280,6 +275,7 @@ def cohort_certificates(cohort_id):
         issued=len(services.cohort_certificate_ids(cohort)),
         issuer=db.session.get(Issuer, cohort.issuer_id),
         form=ReasonForm(),
+        recent=jobs.for_cohort(cohort.id),
     )
 
 
