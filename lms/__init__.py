@@ -124,7 +124,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.before_request
     def keep_session_permanent():
-        session.permanent = True
+        if not session.permanent:  # setting it marks the session changed: only once
+            session.permanent = True
 
     from .accounts.sessions import enforce_timeouts
 

@@ -5,6 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
 from . import bulk, services
@@ -27,7 +28,7 @@ def issue(cohort_id, zip_path):
     if cohort is None:
         click.echo(f"No cohort with id {cohort_id}.", err=True)
         sys.exit(1)
-    members = services.cohort_members(cohort)
+    members = cohorts.members(cohort)
     eligible = services.eligible_without_certificate(cohort.course, members)
     issuer = db.session.get(Issuer, cohort.issuer_id)
     click.echo(

@@ -1,5 +1,6 @@
 """Certificate work that may take long: registered as background jobs."""
 
+from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
 from ..jobs import services as jobs
@@ -15,7 +16,7 @@ def issue_certificates(job) -> dict:
         from ..accounts.models import User
 
         actor = db.session.get(User, job.created_by_id)
-    eligible = services.eligible_without_certificate(cohort.course, services.cohort_members(cohort))
+    eligible = services.eligible_without_certificate(cohort.course, cohorts.members(cohort))
     jobs.progress(job, 0, len(eligible))
     issuer = db.session.get(Issuer, cohort.issuer_id)
     issued = 0

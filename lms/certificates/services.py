@@ -377,17 +377,6 @@ def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | N
     return issue_eligible(actor, course, eligible_without_certificate(course, users), issuer)
 
 
-def cohort_members(cohort: Cohort) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort.id)
-            .order_by(User.full_name, User.id)
-        )
-    )
-
-
 def cohort_certificate_ids(cohort: Cohort) -> list[int]:
     """The active certificates of the cohort's members for its course."""
     return list(

@@ -260,7 +260,7 @@ def reissue(certificate_id):
 @require(can_run_cohorts)
 def cohort_certificates(cohort_id):
     cohort = cohorts.get_cohort_for(current_user, cohort_id)
-    members = services.cohort_members(cohort)
+    members = cohorts.members(cohort)
     if request.method == "POST":
         if not ReasonForm().validate_on_submit():
             abort(400)

@@ -49,6 +49,18 @@ def trainer_ids(cohort_id: int) -> list[int]:
     )
 
 
+def members(cohort: Cohort) -> list[User]:
+    """The cohort's trainees, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
 def trainers(cohort: Cohort) -> list[User]:
     return list(
         db.session.scalars(
