@@ -47,6 +47,8 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "USERS_PER_PAGE": 25,
+        # Organiser statistics over every cohort are kept this long (0: always fresh).
+        "REPORT_CACHE_SECONDS": int(_env("REPORT_CACHE_SECONDS", 60)),
         "REDIS_URL": _env("REDIS_URL", ""),
         # Files made by jobs (ZIPs): shared storage when several servers run.
         "FILES_DIR": _env("FILES_DIR", str(Path(instance_path) / "files")),

@@ -54,6 +54,7 @@ def app_config(url: str) -> dict:
         "COURSES_DIR": str(FIXTURES / "courses"),
         "BASE_URL": "http://localhost",
         "RATELIMIT_ENABLED": False,
+        "REPORT_CACHE_SECONDS": 0,
     }
 
 

@@ -117,20 +117,22 @@ def servers(app, tmp_path):
             )
         )
         bases.append(f"http://127.0.0.1:{port}")
-    deadline = time.time() + 30
-    for base in bases:
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/privasi", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
-    yield bases, env
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
+    try:
+        deadline = time.time() + 30
+        for base in bases:
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/privasi", timeout=2)
+                    break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.2)
+        yield bases, env
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def test_two_servers_share_sessions_rate_limits_and_jobs(app, servers, make_user, make_cohort):

@@ -1,8 +1,10 @@
 """Cohort dashboards and the organisers' overview: a fixed number of queries, whatever the size."""
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import Integer, and_, case, distinct, false, func, literal, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -493,10 +495,11 @@ class Overview:
     totals: ProvinceTotal
 
 
-def _member_totals():
-    """Per cohort: trainees, those who completed the course, those holding a certificate."""
+def _member_totals(conditions, cohort_ids=None):
+    """Per cohort: trainees, those who completed the course, those holding a certificate;
+    only over the cohorts matching `conditions` (and `cohort_ids` when given)."""
     member = CohortMember
-    return (
+    stmt = (
         select(
             member.cohort_id.label("cohort_id"),
             func.count(member.id).label("members"),
@@ -516,17 +519,29 @@ def _member_totals():
                 Certificate.revoked_at.is_(None),
             ),
         )
+        .where(*conditions)
         .group_by(member.cohort_id)
-        .subquery()
     )
+    if cohort_ids is not None:
+        stmt = stmt.where(member.cohort_id.in_(cohort_ids))
+    return stmt.subquery()
 
 
-def overview(filters: OverviewFilters, page: int, per_page: int = 50) -> Overview:
-    """Every cohort matching the filters with its totals, and the totals per province."""
-    totals = _member_totals()
+_province_cache: dict = {}
+
+
+def _province_totals(filters: "OverviewFilters") -> list:
+    """Totals per province over every matching cohort. The whole table is aggregated, so the
+    result is kept for LMS_REPORT_CACHE_SECONDS (statistics may be that much behind)."""
+    key = repr(filters)
+    ttl = current_app.config.get("REPORT_CACHE_SECONDS", 0)
+    cached = _province_cache.get(key)
+    if ttl and cached and cached[0] > time.monotonic():
+        return cached[1]
     conditions = filters.where()
+    totals = _member_totals(conditions)
     zero = func.coalesce
-    by_province = db.session.execute(
+    rows = db.session.execute(
         select(
             Cohort.province_code,
             func.count(Cohort.id),
@@ -538,10 +553,22 @@ def overview(filters: OverviewFilters, page: int, per_page: int = 50) -> Overvie
         .where(*conditions)
         .group_by(Cohort.province_code)
     ).all()
+    result = [tuple(row) for row in rows]
+    if ttl:
+        if len(_province_cache) > 500:
+            _province_cache.clear()
+        _province_cache[key] = (time.monotonic() + ttl, result)
+    return result
+
+
+def overview(filters: OverviewFilters, page: int, per_page: int = 50) -> Overview:
+    """Every cohort matching the filters with its totals, and the totals per province."""
+    conditions = filters.where()
+    zero = func.coalesce
     provinces = sorted(
         (
             ProvinceTotal(code, n, int(m or 0), int(c or 0), int(s or 0))
-            for code, n, m, c, s in by_province
+            for code, n, m, c, s in _province_totals(filters)
         ),
         key=lambda p: p.name,
     )
@@ -554,6 +581,16 @@ def overview(filters: OverviewFilters, page: int, per_page: int = 50) -> Overvie
     )
     pages = max(1, -(-grand.cohorts // per_page))
     page = min(max(page, 1), pages)
+    # The page's cohorts first, then the totals of just those: cheap whatever the table size.
+    page_ids = (
+        select(Cohort.id)
+        .where(*conditions)
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .scalar_subquery()
+    )
+    totals = _member_totals(conditions, page_ids)
     result = db.session.execute(
         select(
             Cohort,
@@ -564,10 +601,8 @@ def overview(filters: OverviewFilters, page: int, per_page: int = 50) -> Overvie
         )
         .join(Course, Course.id == Cohort.course_id)
         .outerjoin(totals, totals.c.cohort_id == Cohort.id)
-        .where(*conditions)
+        .where(Cohort.id.in_(page_ids))
         .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     ).all()
     rows = [OverviewRow(*r) for r in result]
     return Overview(rows, grand.cohorts, page, pages, provinces, grand)
