@@ -49,6 +49,8 @@ def build_config(instance_path: str) -> dict:
         "USERS_PER_PAGE": 25,
         # Organiser statistics over every cohort are kept this long (0: always fresh).
         "REPORT_CACHE_SECONDS": int(_env("REPORT_CACHE_SECONDS", 60)),
+        # A cohort dashboard's figures are kept this long per server process.
+        "DASHBOARD_CACHE_SECONDS": int(_env("DASHBOARD_CACHE_SECONDS", 20)),
         "REDIS_URL": _env("REDIS_URL", ""),
         # Files made by jobs (ZIPs): shared storage when several servers run.
         "FILES_DIR": _env("FILES_DIR", str(Path(instance_path) / "files")),

@@ -55,6 +55,7 @@ def app_config(url: str) -> dict:
         "BASE_URL": "http://localhost",
         "RATELIMIT_ENABLED": False,
         "REPORT_CACHE_SECONDS": 0,
+        "DASHBOARD_CACHE_SECONDS": 0,
     }
 
 

@@ -423,3 +423,19 @@ def test_the_dashboard_and_its_exports_speak_english_too(app, client, auth, trai
     assert "Enrolled: 12 (100%)" in html
     header = client.get(f"/kelas/{cohort_id}/ekspor.csv").get_data().decode("utf-8-sig")
     assert header.startswith("Name,Email,Mobile number,Province")
+
+
+def test_the_dashboard_is_kept_briefly_for_reloads_and_paging(
+    app, client, auth, trainer, make_cohort, count_queries, monkeypatch
+):
+    cohort_id, _ = make_cohort(trainer, name="Besar", **PAST)
+    with app.app_context():
+        seed_trainees(cohort_id, 120, utcnow(), prefix="besar")
+    sign_in(auth, "pelatih@contoh.id")
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
+    first = client.get(f"/kelas/{cohort_id}")
+    with count_queries() as statements:
+        second = client.get(f"/kelas/{cohort_id}", query_string={"halaman": 2})
+    assert first.status_code == second.status_code == 200
+    assert len(statements) <= 5  # sign-in, cohort, trainers: the report itself is not recomputed
+    assert "120" in second.get_data(as_text=True)

@@ -153,7 +153,39 @@ def _course_items(course: Course):
     return outline, [lesson.id for lesson in outline.lessons], module_quizzes, final
 
 
+_report_cache: dict = {}
+
+
 def cohort_report(
+    cohort: Cohort, inactive_days: int = INACTIVE_DAYS, now: datetime | None = None, tz_hours=7
+) -> CohortReport:
+    """The report, kept per process for LMS_DASHBOARD_CACHE_SECONDS: a trainer reloading or
+    paging through a large cohort does not recompute it each time."""
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    key = (cohort.id, inactive_days, tz_hours)
+    cached = _report_cache.get(key)
+    if ttl and now is None and cached and cached[0] > time.monotonic():
+        course = db.session.get(Course, cohort.course_id)
+        return CohortReport(cohort, course, *cached[1])
+    report = _compute_cohort_report(cohort, inactive_days, now, tz_hours)
+    if ttl and now is None:
+        if len(_report_cache) > 200:
+            _report_cache.clear()
+        _report_cache[key] = (
+            time.monotonic() + ttl,
+            (
+                report.rows,
+                report.inactive_days,
+                report.has_final,
+                report.quizzes_total,
+                report.lessons_total,
+                report.weeks,
+            ),
+        )
+    return report
+
+
+def _compute_cohort_report(
     cohort: Cohort, inactive_days: int = INACTIVE_DAYS, now: datetime | None = None, tz_hours=7
 ) -> CohortReport:
     """Every trainee's progress in the cohort's course, the summary and the weekly activity.
