@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, g, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -121,11 +121,6 @@ def create_app(config: dict | None = None) -> Flask:
             values += request.form.values()
         if any("\x00" in v for v in values):
             abort(400)
-
-    @app.before_request
-    def keep_session_permanent():
-        if not session.permanent:  # setting it marks the session changed: only once
-            session.permanent = True
 
     from .accounts.sessions import enforce_timeouts
 

@@ -142,6 +142,8 @@ def test_verification_page_and_api(app, client, graduate):
     assert page.status_code == 200
     assert "Sertifikat sah" in html and "Siti Aminah" in html and cert.number in html
     assert cert.pdf_sha256 in html and "Kementerian Komunikasi dan Digital" in html
+    unchanged = anonymous.get(f"/v/{cert.code}", headers={"If-None-Match": page.headers["ETag"]})
+    assert unchanged.status_code == 304  # revalidated cheaply
     pretty = "-".join(cert.code[i : i + 4] for i in range(0, 16, 4))
     assert anonymous.get(f"/v/{pretty.lower()}").status_code == 200
     api = anonymous.get(f"/api/v1/certificates/{cert.code}").get_json()

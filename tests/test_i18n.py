@@ -62,3 +62,15 @@ def test_template_strings_are_all_in_the_catalogue():
         if filename.startswith(("lms", "templates")):
             found.add(message if isinstance(message, str) else message[0])
     assert found - known == set()
+
+
+def test_visitors_switch_language_with_a_link_and_get_no_session(client, sample_course):
+    home = client.get("/")
+    assert "Set-Cookie" not in home.headers  # anonymous pages carry no session
+    html = home.get_data(as_text=True)
+    assert 'href="/bahasa/en?next=/?"' in html or 'href="/bahasa/en?next=/%3F"' in html
+    response = client.get("/bahasa/en?next=/kursus")
+    assert response.headers["Location"] == "/kursus"
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert '<html lang="en">' in client.get("/kursus").get_data(as_text=True)
+    assert client.get("/bahasa/xx").status_code == 404

@@ -55,6 +55,7 @@ MATRIX = [
     ("POST", "/masuk", {**dict.fromkeys(ROLES, 302), "anonymous": 400}),
     ("POST", "/keluar", dict.fromkeys(ROLES, 302)),
     ("POST", "/bahasa", dict.fromkeys(ROLES, 302)),
+    ("GET", "/bahasa/en", dict.fromkeys(ROLES, 302)),
     ("GET", "/akun", {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN}),
     ("GET", "/lupa-kata-sandi", dict.fromkeys(ROLES, 200)),
     ("POST", "/lupa-kata-sandi", dict.fromkeys(ROLES, 200)),
@@ -241,7 +242,8 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{cotrainer}", "<id:user_id>")
             .replace("{code}", "<code>")
             .replace("{token}", "<token>")
-            .replace("{job}", "<id:job_id>"),
+            .replace("{job}", "<id:job_id>")
+            .replace("/bahasa/en", "/bahasa/<locale>"),
         )
         for m, url, _ in MATRIX
     }

@@ -13,6 +13,7 @@ from . import services
 def start(user) -> None:
     """Sign in with a brand-new session (nothing carried over from before sign-in)."""
     session.clear()
+    session.permanent = True  # the cookie outlives the browser, within SESSION_MAX_HOURS
     login_user(user)
     now = int(time.time())
     session["login_at"] = now

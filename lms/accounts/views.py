@@ -1,5 +1,6 @@
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -160,9 +161,21 @@ def set_language():
     except ServiceError as e:
         flash(str(e), "error")
         return redirect(target)
-    response = redirect(target)
+    return _language_cookie(redirect(target), locale)
+
+
+def _language_cookie(response, locale: str):
     response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+@bp.route("/bahasa/<locale>")
+def choose_language(locale):
+    """For visitors who are not signed in: the choice is only a cookie in their browser, so a
+    plain link does it (no session, no form token: anonymous pages stay cacheable)."""
+    if locale not in ("id", "en"):
+        abort(404)
+    return _language_cookie(redirect(safe_next(url_for("catalog.index"))), locale)
 
 
 @bp.route("/privasi")

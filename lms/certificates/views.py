@@ -116,7 +116,11 @@ def verify(code):
     response = make_response(
         render_template("certificates/verify.html", form=VerifyForm(), record=record), status
     )
+    # Revalidated on every visit (a revocation shows at once), answered 304 when unchanged.
     response.headers["Cache-Control"] = "no-cache"
+    if status == 200:
+        response.add_etag()
+        response.make_conditional(request)
     return response
 
 

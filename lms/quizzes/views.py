@@ -69,6 +69,7 @@ def attempt(attempt_id):
         if action == "submit":
             services.submit(current_user, attempt, request.form, page)
             return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+        pages = services.page_count(attempt)  # before saving: the commit expires the attempt
         try:
             services.save_answers(current_user, attempt, request.form, page)
         except ServiceError as e:
@@ -77,7 +78,7 @@ def attempt(attempt_id):
                 return redirect(url_for("quizzes.result", attempt_id=attempt.id))
             raise
         target = {"next": page + 1, "prev": page - 1}.get(action, page)
-        target = min(max(target, 1), services.page_count(attempt))
+        target = min(max(target, 1), pages)
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, halaman=target))
 
     services.close_if_expired(attempt, services.timeutil.utcnow())
