@@ -60,3 +60,24 @@ lint: setup-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# HTTP benchmark (issue 8; not part of the test suite): tests/bench/bench_http.py on SQLite, then
+# on PostgreSQL (BENCH_DATABASE_URL, created when missing; it is emptied), BENCH_DURATION seconds
+# of wrk per page. Installs Debian's wrk when missing (gunicorn and pyinstrument come with
+# requirements*.txt).
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_http
+BENCH_DURATION ?= 10
+
+.PHONY: bench bench-deps
+
+bench-deps: setup-dev
+	@command -v wrk >/dev/null || { echo "Installing Debian package: wrk"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q wrk >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q wrk >/dev/null 2>&1; } || \
+		{ echo "ERROR: could not install wrk (apt-get install wrk)"; exit 1; }; }
+
+bench: bench-deps
+	BENCH_DURATION=$(BENCH_DURATION) LMS_BENCH_DATABASE_URL= $(BIN)/python -m tests.bench.bench_http
+	BENCH_DURATION=$(BENCH_DURATION) LMS_BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) \
+		$(BIN)/python -m tests.bench.bench_http
