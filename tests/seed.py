@@ -10,7 +10,9 @@ from lms.accounts.models import User
 from lms.accounts.services import NO_PASSWORD
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, Enrolment, LessonProgress, Quiz
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, Issuer
+from lms.certificates.numbering import new_code
+from lms.certificates.services import snapshot
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
 from lms.quizzes.models import Attempt
@@ -41,6 +43,7 @@ def seed_trainees(cohort_id: int, count: int, now: datetime, seed: int = 1, pref
     by_module = {module_id: quiz_id for quiz_id, module_id in quizzes if module_id}
     final = next((quiz_id for quiz_id, module_id in quizzes if module_id is None), None)
     issuer_id = cohort.issuer_id
+    issuer = db.session.get(Issuer, issuer_id)
     start = now - timedelta(days=60)
 
     _insert(
@@ -115,7 +118,7 @@ def seed_trainees(cohort_id: int, count: int, now: datetime, seed: int = 1, pref
         if complete and n % 3 == 0:
             certificates.append(
                 {
-                    "code": f"{prefix[:4].upper()}{user_id:08d}",
+                    "code": new_code(),
                     "number": f"{user_id:06d}/KOMDIGI/XII/2026",
                     "user_id": user_id,
                     "course_id": course.id,
@@ -126,7 +129,7 @@ def seed_trainees(cohort_id: int, count: int, now: datetime, seed: int = 1, pref
                     "hours": course.hours,
                     "completed_on": min(when, now).date(),
                     "score": percent,
-                    "issuer_snapshot": {},
+                    "issuer_snapshot": snapshot(issuer),
                     "issued_at": min(when, now),
                 }
             )
