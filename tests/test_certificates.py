@@ -78,6 +78,17 @@ def test_the_pdf_carries_the_record_and_is_deterministic(app, client, graduate):
     data = first.data
     assert data == client.get(f"/sertifikat/{cert.id}/unduh").data
     assert hashlib.sha256(data).hexdigest() == cert.pdf_sha256
+    with app.app_context():  # rendered afresh (not from the per-process copy): the same bytes
+        from lms.certificates.pdf import render
+        from lms.certificates.services import paper_for
+
+        fresh = render(paper_for(db.session.get(Certificate, cert.id)))
+    assert fresh == data
+    assert first.headers["ETag"].strip('"') == cert.pdf_sha256
+    again = client.get(
+        f"/sertifikat/{cert.id}/unduh", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
     text = pdf_text(data)
     for expected in (
         "SERTIFIKAT",

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -216,8 +217,23 @@ def paper_for(certificate: Certificate) -> Paper:
     )
 
 
+_pdfs: OrderedDict = OrderedDict()
+PDF_CACHE_SIZE = 128  # about 6 MB per process
+
+
 def pdf_bytes(certificate: Certificate) -> bytes:
-    return render(paper_for(certificate))
+    """The certificate's PDF. A record always renders to the same bytes, so recent ones are kept
+    per process, keyed by record and fingerprint."""
+    key = (certificate.id, certificate.pdf_sha256)
+    data = _pdfs.get(key)
+    if data is None:
+        data = render(paper_for(certificate))
+        _pdfs[key] = data
+        if len(_pdfs) > PDF_CACHE_SIZE:
+            _pdfs.popitem(last=False)
+    else:
+        _pdfs.move_to_end(key)
+    return data
 
 
 def _issue(

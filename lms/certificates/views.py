@@ -83,10 +83,16 @@ def download(certificate_id):
         certificate.user_id == current_user.id or can_manage_certificates(current_user)
     ):
         abort(404)
-    response = make_response(services.pdf_bytes(certificate))
-    response.content_type = "application/pdf"
-    filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The file never changes: its SHA-256 is the ETag, and a browser holding it gets a 304.
+    if certificate.pdf_sha256 and request.if_none_match.contains(certificate.pdf_sha256):
+        response = make_response("", 304)
+    else:
+        response = make_response(services.pdf_bytes(certificate))
+        response.content_type = "application/pdf"
+        filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.set_etag(certificate.pdf_sha256)
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
