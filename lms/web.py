@@ -3,7 +3,7 @@
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +22,23 @@ def safe_next(default: str) -> str:
     ):
         return target
     return default
+
+
+def show_errors(form, errors) -> None:
+    """Put a service's FormErrors next to their fields (or flash those without a field)."""
+    for name, message in errors.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+
+
+def render_form(template: str, form, **context):
+    """Render a form page; a submitted form with errors answers 400."""
+    has_errors = any(field.errors for field in form)
+    status = 400 if request.method == "POST" and has_errors else 200
+    return render_template(template, form=form, **context), status
 
 
 def input_attrs(field, hint=None, autocomplete=None, type=None) -> dict:

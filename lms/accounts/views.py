@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
-from ..web import safe_next
+from ..web import render_form, safe_next, show_errors
 from . import personal_data, services, sessions
 from .forms import (
     DeleteAccountForm,
@@ -35,22 +35,6 @@ bp = Blueprint("accounts", __name__)
 @login_manager.user_loader
 def load_user(session_id):
     return services.load_session_user(session_id)
-
-
-def show_errors(form, errors: FormErrors) -> None:
-    for name, message in errors.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            flash(str(message), "error")
-
-
-def render_form(template: str, form, **context):
-    """Render a form page; a submitted form with errors answers 400."""
-    has_errors = any(field.errors for field in form)
-    status = 400 if request.method == "POST" and has_errors else 200
-    return render_template(template, form=form, **context), status
 
 
 def landing_url(user) -> str:

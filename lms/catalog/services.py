@@ -137,6 +137,11 @@ def completed_lessons_of(user_id: int, course_id: int) -> set[int]:
     )
 
 
+def status_of(user_id: int, course: Course):
+    """The person's completion of the course (modules, quizzes, requirements)."""
+    return course_status(user_id, course, outline(course), completed_lessons_of(user_id, course.id))
+
+
 def enrol(user, course: Course) -> Enrolment:
     """Enrol self-paced; enrolling twice returns the existing enrolment."""
     if course.hidden:

@@ -145,12 +145,7 @@ class Eligibility:
 
 def eligibility(user: User, course: Course) -> Eligibility:
     enrolment = catalog.get_enrolment(user, course)
-    status = None
-    if enrolment is not None:
-        outline = catalog.outline(course)
-        status = course_status(
-            user.id, course, outline, catalog.completed_lessons_of(user.id, course.id)
-        )
+    status = catalog.status_of(user.id, course) if enrolment is not None else None
     return Eligibility(course, enrolment, status, active_certificate(user.id, course.id))
 
 
@@ -438,9 +433,7 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
     course = db.session.get(Course, certificate.course_id)
     issuer = db.session.get(Issuer, certificate.issuer_id)
     enrolment = catalog.get_enrolment(user, course)
-    status = course_status(
-        user.id, course, catalog.outline(course), catalog.completed_lessons_of(user.id, course.id)
-    )
+    status = catalog.status_of(user.id, course)
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason
     certificate.revoked_by_id = actor.id

@@ -15,13 +15,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.views import render_form, show_errors
 from ..catalog import services as catalog
 from ..cohorts import services as cohorts
 from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..jobs import services as jobs
 from ..permissions import can_manage_certificates, can_run_cohorts, require
+from ..web import render_form, show_errors
 from . import bulk, services
 from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
 from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm

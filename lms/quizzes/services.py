@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import timeutil
 from ..catalog import services as catalog
-from ..catalog.completion import course_status, refresh_completion
+from ..catalog.completion import refresh_completion
 from ..catalog.models import Course, Enrolment, Quiz
 from ..errors import ServiceError
 from ..extensions import db
@@ -270,9 +270,7 @@ def _finish(attempt: Attempt, now: datetime, timed_out: bool) -> bool:
         enrolment.last_activity_at = now
         db.session.flush()
         course = db.session.get(Course, attempt.course_id)
-        outline = catalog.outline(course)
-        done = catalog.completed_lessons_of(attempt.user_id, course.id)
-        refresh_completion(enrolment, course_status(attempt.user_id, course, outline, done))
+        refresh_completion(enrolment, catalog.status_of(attempt.user_id, course))
     return True
 
 
