@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from . import permissions, regions
+from .links import external_url
 
 
 def safe_next(default: str) -> str:
@@ -96,6 +97,6 @@ def render_reset_link(user, token: str):
     return render_template(
         "admin/reset_link.html",
         person=user,
-        link=url_for("accounts.set_password", token=token, _external=True),
+        link=external_url("accounts.set_password", token=token),
         hours=current_app.config["STAFF_RESET_LINK_HOURS"],
     )

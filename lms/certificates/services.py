@@ -20,6 +20,7 @@ from ..catalog.models import Course, Enrolment, LessonProgress
 from ..cohorts.models import Cohort, CohortMember
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..links import external_url
 from ..timeutil import utcnow
 from . import numbering
 from .images import store_image
@@ -171,7 +172,7 @@ def final_score(status: CourseStatus) -> float | None:
 
 
 def verify_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL']}/v/{code}"
+    return external_url("certificates.verify", code=code)
 
 
 def audit(actor: User | None, action: str, certificate: Certificate | None, **detail) -> None:
