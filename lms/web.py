@@ -3,7 +3,7 @@
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 

@@ -6,7 +6,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError

@@ -13,8 +13,8 @@ from ..catalog import services as catalog
 from ..certificates import services as certificates
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
-from ..permissions import can_manage_cohort, can_run_cohorts, require
 from ..links import external_url
+from ..permissions import can_manage_cohort, can_run_cohorts, require
 from ..web import render_form, show_errors
 from . import importer, services
 from .forms import CohortForm, ConfirmImportForm, ImportForm, JoinCodeForm, TrainerForm
