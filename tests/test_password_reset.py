@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from lms.accounts import services as accounts
 from lms.accounts.models import PasswordToken
@@ -183,3 +183,56 @@ def test_reset_requests_are_rate_limited(limited_app):
         client.post("/lupa-kata-sandi", data={"login": "x@contoh.id"}).status_code for _ in range(3)
     ]
     assert codes == [200, 200, 429]
+
+
+class DownSMTP(FakeSMTP):
+    def __init__(self, host, port, timeout=None):
+        raise ConnectionRefusedError("SMTP down")
+
+
+def test_reset_with_smtp_down_answers_normally_and_the_email_is_retried(
+    app, client, make_user, smtp, monkeypatch, runner
+):
+    """Issue 11, item 7: SMTP failing never gives a 500 (which told attackers the account
+    exists); the email waits in the outbox and `notify run-due` sends it once."""
+    from lms.notifications.models import OutboxEmail
+
+    make_user(login="siti@contoh.id")
+    monkeypatch.setattr("smtplib.SMTP", DownSMTP)
+    page = client.post("/lupa-kata-sandi", data={"login": "siti@contoh.id"})
+    assert page.status_code == 200 and "Jika ada akun dengan email ini" in page.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        [message] = db.session.scalars(select(OutboxEmail)).all()
+        assert (message.status, message.attempts) == ("pending", 1)
+        assert "SMTP down" in message.last_error
+        message.next_attempt_at = utcnow()  # the retry is due
+        db.session.commit()
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    assert "Emails sent: 1." in runner.invoke(args=["notify", "run-due"]).output
+    assert "Emails sent: 0." in runner.invoke(args=["notify", "run-due"]).output
+    assert len(smtp) == 1 and "/atur-kata-sandi/" in smtp[0].get_content()
+
+
+def test_a_failed_sign_in_checks_a_password_hash_whether_or_not_the_account_exists(
+    client, make_user, monkeypatch
+):
+    """Issue 11, item 7: the timing of a failed sign-in does not tell whether the account
+    exists: a hash is checked in every case."""
+    from lms.accounts import services as account_services
+
+    checked = []
+    real = account_services.check_password_hash
+    monkeypatch.setattr(
+        account_services,
+        "check_password_hash",
+        lambda stored, given: checked.append(stored) or real(stored, given),
+    )
+    make_user(login="ada@contoh.id")
+    for login in ("ada@contoh.id", "tidak-ada@contoh.id", "0812 0000 1111"):
+        assert (
+            client.post("/masuk", data={"login": login, "password": "salah-sekali"}).status_code
+            == 400
+        )
+    assert len(checked) == 3 and all(h.startswith("pbkdf2:") for h in checked)

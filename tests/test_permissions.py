@@ -94,6 +94,7 @@ MATRIX = [
     ("GET", "/admin/sertifikat", ADMIN_ONLY),
     ("GET", "/admin/sertifikat/{certificate}", ADMIN_ONLY),
     ("POST", "/admin/sertifikat/{certificate}/cabut", {**ADMIN_ONLY, "admin": 302}),
+    ("POST", "/admin/sertifikat/{certificate}/izinkan-klaim", {**ADMIN_ONLY, "admin": 302}),
     ("POST", "/admin/sertifikat/{certificate}/terbitkan-ulang", {**ADMIN_ONLY, "admin": 302}),
     # Only the trainee is enrolled: others are sent to the course page to enrol.
     (
@@ -125,6 +126,7 @@ MATRIX = [
     ("GET", "/kelas/{cohort}/sertifikat", OWN_COHORT_200),
     ("GET", "/pekerjaan/{job}", OWN_COHORT_200),
     ("GET", "/pekerjaan/{job}/unduh", own_cohort(404)),  # a job without a file
+    ("POST", "/pekerjaan/{job}/ulang", own_cohort(409)),  # only a failed job starts again
     ("POST", "/kelas/{cohort}/sertifikat", own_cohort(302)),
     ("GET", "/kelas/{cohort}/sertifikat.zip", own_cohort(302)),
     ("GET", "/kelas/{cohort}/impor", OWN_COHORT_200),

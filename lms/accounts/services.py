@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import permissions, regions
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..notifications import mail, outbox
 from ..timeutil import utcnow
 from .models import NO_PASSWORD, ROLES, ConsentEvent, PasswordToken, User
 
@@ -102,10 +103,17 @@ def _check_login_free(kind: str, value: str, errors: dict, except_user: User | N
     if except_user is not None:
         query = query.where(User.id != except_user.id)
     if db.session.scalar(query) is not None:
+        # Worded like the reset page: it suggests what to do without confirming the account.
         errors["login"] = (
-            _l("This email is already registered. Sign in instead.")
+            _l(
+                "This email cannot be used here. If it is yours and you already have an "
+                "account, sign in with it or use Forgot password."
+            )
             if kind == "email"
-            else _l("This phone number is already registered. Sign in instead.")
+            else _l(
+                "This number cannot be used here. If it is yours and you already have an "
+                "account, sign in with it or use Forgot password."
+            )
         )
 
 
@@ -139,6 +147,8 @@ def create_user(
         errors["role"] = _l("Unknown role.")
     if require_consent and not consent_version:
         errors["consent"] = _l("You must agree to the privacy notice to register.")
+    # Hashed before any refusal, so a taken email answers as slowly as a new one.
+    password_hash = hash_password(password) if not problem else ""
     if errors:
         raise FormErrors(errors)
     kind, value = parsed
@@ -146,7 +156,7 @@ def create_user(
         full_name=" ".join(full_name.split()),
         email=value if kind == "email" else None,
         phone=value if kind == "phone" else None,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
         province_code=province_code,
         regency_code=regency_code,
@@ -180,9 +190,24 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(column == value))
 
 
+def _dummy_hash() -> str:
+    """A hash made like real ones, checked when there is no account (or no password yet), so
+    a failed sign-in takes as long whether or not the account exists."""
+    method = current_app.config.get("PASSWORD_HASH", "scrypt")
+    return _dummy_hashes.get(method) or _dummy_hashes.setdefault(
+        method, hash_password(secrets.token_hex(8))
+    )
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
 def authenticate(login: str, password: str) -> User | None:
     user = find_by_login(login)
-    if user is None or not check_password_hash(user.password_hash, password or ""):
+    if user is None or not user.has_password:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
         return None
     return user
 
@@ -456,21 +481,22 @@ def staff_reset_link(actor: User, user: User) -> str:
 
 def request_reset(login: str, link_for) -> None:
     """Email a short-lived reset link when the account has an email and SMTP is configured.
-    Says nothing either way, so nobody learns which accounts exist. `link_for(token)` makes
-    the URL."""
-    from . import mail
-
+    Says nothing either way, so nobody learns which accounts exist; the email goes through the
+    outbox (sent after the response, retried if SMTP is down). `link_for(token)` makes the URL."""
     user = find_by_login(login)
     if user is None or not user.email or user.deleted_at is not None or not mail.configured():
         return
     minutes = current_app.config["RESET_LINK_MINUTES"]
     token = new_password_link(user, None, purpose="reset", lifetime=timedelta(minutes=minutes))
-    db.session.commit()
-    mail.send(
-        user.email,
-        "Atur ulang kata sandi Akademi KIM",
-        f"Halo {user.full_name},\n\n"
+    outbox.queue(
+        key=f"reset:{_token_hash(token)}",
+        kind="password_reset",
+        user_id=user.id,
+        to=user.email,
+        subject="Atur ulang kata sandi Akademi KIM",
+        body=f"Halo {user.full_name},\n\n"
         f"Buka tautan ini dalam {minutes} menit untuk membuat kata sandi baru:\n"
         f"{link_for(token)}\n\n"
         "Tautan hanya bisa dipakai sekali. Jika Anda tidak meminta ini, abaikan email ini.\n",
     )
+    db.session.commit()
