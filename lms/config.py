@@ -64,10 +64,16 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
-        "LOGIN_IP_LIMIT": _env("LOGIN_IP_LIMIT", "30 per 5 minutes"),
+        # How many reverse proxies in front of the app to believe (X-Forwarded-For/-Proto).
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", 0)),
+        # Failed sign-ins from one address: high enough for a workshop room on one Wi-Fi.
+        "LOGIN_IP_LIMIT": _env("LOGIN_IP_LIMIT", "300 per 5 minutes"),
         "LOGIN_ACCOUNT_IP_LIMIT": _env("LOGIN_ACCOUNT_IP_LIMIT", "5 per 5 minutes"),
         "LOGIN_ACCOUNT_LIMIT": _env("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
         "RESET_LIMIT": _env("RESET_LIMIT", "5 per 15 minutes"),
+        # Wrong join codes, per address and per signed-in account.
+        "JOIN_IP_LIMIT": _env("JOIN_IP_LIMIT", "30 per 10 minutes"),
+        "JOIN_ACCOUNT_LIMIT": _env("JOIN_ACCOUNT_LIMIT", "10 per 10 minutes"),
         "RESET_LINK_MINUTES": int(_env("RESET_LINK_MINUTES", 60)),
         "STAFF_RESET_LINK_HOURS": int(_env("STAFF_RESET_LINK_HOURS", 24)),
         "SMTP_HOST": _env("SMTP_HOST", ""),

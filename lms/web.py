@@ -1,11 +1,14 @@
 """Small helpers shared by views and templates."""
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, flash, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.http import dump_options_header
 
 from . import permissions, regions
 from .links import external_url
@@ -96,6 +99,17 @@ def register_template_helpers(app):
             "permissions": permissions,
             "level_label": level_label,
         }
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for a download (RFC 6266): an ASCII fallback name, and the
+    real name as UTF-8 in filename* when it has other characters (en dashes, Javanese, …)."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", fallback).strip("-.") or "unduhan"
+    options = {"filename": fallback}
+    if fallback != filename:
+        options["filename*"] = "UTF-8''" + quote(filename, safe="")
+    return dump_options_header("attachment", options)
 
 
 def render_reset_link(user, token: str):

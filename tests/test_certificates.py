@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.certificates.models import AuditEvent, Certificate, Issuer, StoredImage
 from lms.extensions import db
 
-from .conftest import PASSWORD, complete_course
+from .conftest import PASSWORD, cohort_form, complete_course
 
 
 def certificate(app, **where):
@@ -524,3 +524,81 @@ def test_the_placeholder_signatory_is_refused_outside_demo_mode(
     )
     with app.app_context():
         assert db.session.get(Issuer, unit_id).placeholder_signatory is False
+
+
+def png_with_big_text_chunk() -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "a" * 5_000_000, zip=True)  # ~5 MB of text, a few KB compressed
+    out = io.BytesIO()
+    Image.new("RGB", (100, 50)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def test_issuer_inputs_that_used_to_fail_get_a_clear_message(app, make_user, issuer):
+    """Issue 11, item 10: a PNG with a huge text chunk, a code longer than its column and a
+    pattern making numbers over 100 characters get a 400 and a message, never a 500."""
+    admin = admin_client(app, make_user)
+    form = {
+        "name": "Dinas Kominfo Kota Medan",
+        "code": "DISKOMINFO-MDN",
+        "number_pattern": "",
+        "city": "Medan",
+        "signatory_name": "Ahmad",
+        "signatory_title": "Kepala Dinas",
+    }
+    cases = [
+        ({**form, "logo": (io.BytesIO(png_with_big_text_chunk()), "teks.png")}, "PNG atau JPEG"),
+        ({**form, "code": "-".join(["ABCDEFGHIJ"] * 4)}, "huruf kapital"),
+        ({**form, "number_pattern": "{seq}/{code}/" + "X" * 80}, "lebih dari 100 karakter"),
+        ({**form, "number_pattern": "{seq:0120d}"}, "lebih dari 100 karakter"),
+    ]
+    for data, message in cases:
+        response = admin.post("/admin/penerbit/baru", data=data, content_type="multipart/form-data")
+        assert response.status_code == 400, message
+        assert message in response.get_data(as_text=True), message
+
+
+def test_numbers_with_dashes_and_quotes_and_unusual_cohort_names_download(
+    app, client, graduate, make_user
+):
+    """Issue 11, item 10: an en dash or a quote in a number, and a cohort name outside
+    Latin-1, give downloads with an RFC 6266 filename*, not a 500."""
+    with app.app_context():
+        unit = db.session.scalar(select(Issuer))
+        unit.number_pattern = '{seq:03d}–"{code}"/{year}'
+        db.session.commit()
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    assert "–" in cert.number and '"' in cert.number
+    response = client.get(f"/sertifikat/{cert.id}/unduh")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert (
+        disposition.startswith("attachment;")
+        and "filename*=UTF-8''sertifikat-001%E2%80%93" in disposition
+    )
+    assert '"' not in disposition.split("filename=", 1)[1].split(";")[0].strip('"')
+
+    trainer_id = make_user(role="trainer", login="pelatih@contoh.id")
+    with app.app_context():
+        from lms.accounts.models import User as Account
+        from lms.cohorts import services as cohorts
+
+        trainer = db.session.get(Account, trainer_id)
+        course_id = db.session.scalar(select(Certificate.course_id))
+        group = cohorts.create_cohort(
+            trainer,
+            cohort_form(
+                name="Pelatihan ꦄꦕꦺꦃ ✓ 日本", course=str(course_id), issuer=str(cert.issuer_id)
+            ),
+        )
+        member = db.session.scalar(select(Account).where(Account.email == graduate))
+        cohorts.join(member, group.join_code)
+        group_id = group.id
+    trainer_client = app.test_client()
+    trainer_client.post("/masuk", data={"login": "pelatih@contoh.id", "password": PASSWORD})
+    download = trainer_client.get(f"/kelas/{group_id}/sertifikat.zip")
+    assert download.status_code == 200
+    assert "filename*=UTF-8''sertifikat-Pelatihan" in download.headers["Content-Disposition"]

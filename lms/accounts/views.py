@@ -16,7 +16,7 @@ from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
 from ..links import external_url
-from ..web import render_form, safe_next, show_errors
+from ..web import attachment, render_form, safe_next, show_errors
 from . import personal_data, services, sessions
 from .forms import (
     DeleteAccountForm,
@@ -150,7 +150,14 @@ def set_language():
 
 
 def _language_cookie(response, locale: str):
-    response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(
+        "lang",
+        locale,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=sessions.cookie_secure(),
+    )
     return response
 
 
@@ -216,7 +223,8 @@ def forgot_password():
 @login_required
 def export_data():
     response = jsonify(personal_data.export(current_user))
-    response.headers["Content-Disposition"] = 'attachment; filename="data-akademi-kim.json"'
+    response.headers["Content-Disposition"] = attachment("data-akademi-kim.json")
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -29,6 +29,7 @@ from .pdf import Paper, render
 
 BATCH = 50
 CODE_RE = re.compile(r"^[A-Z0-9]{2,30}(?:-[A-Z0-9]{1,30})*$")
+CODE_MAX = 30  # the column's size
 
 
 # ---------------------------------------------------------------- issuers
@@ -65,7 +66,7 @@ def save_issuer(issuer: Issuer | None, data: dict, logo: bytes | None, signature
     for key, limit in limits.items():
         if len(values[key]) > limit:
             errors[key] = _l("Use at most %(n)s characters.", n=limit)
-    if not CODE_RE.match(values["code"]):
+    if not CODE_RE.match(values["code"]) or len(values["code"]) > CODE_MAX:
         errors["code"] = _l("Use 2–30 capital letters, digits and dashes, e.g. DISKOMINFO-BIR.")
     else:
         taken = select(Issuer.id).where(Issuer.code == values["code"])
@@ -77,6 +78,11 @@ def save_issuer(issuer: Issuer | None, data: dict, logo: bytes | None, signature
     if len(values["number_pattern"]) > 100 or numbering.pattern_problem(values["number_pattern"]):
         errors["number_pattern"] = _l(
             "Use a pattern with {seq}, and only {code}, {month_roman}, {month} and {year}."
+        )
+    elif numbering.longest(values["number_pattern"], values["code"]) > numbering.NUMBER_MAX:
+        errors["number_pattern"] = _l(
+            "Numbers made with this pattern could be longer than %(n)s characters.",
+            n=numbering.NUMBER_MAX,
         )
     if values["signatory_nip"] and not re.fullmatch(r"[0-9 ]{8,30}", values["signatory_nip"]):
         errors["signatory_nip"] = _l("A NIP has digits only.")

@@ -21,7 +21,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..jobs import services as jobs
 from ..permissions import can_manage_certificates, can_run_cohorts, require
-from ..web import render_form, show_errors
+from ..web import attachment, render_form, show_errors
 from . import bulk, services
 from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
 from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm
@@ -100,7 +100,7 @@ def download(certificate_id):
         response = make_response(services.pdf_bytes(certificate))
         response.content_type = "application/pdf"
         filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.headers["Content-Disposition"] = attachment(filename)
     response.set_etag(certificate.pdf_sha256)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -332,5 +332,5 @@ def cohort_zip(cohort_id):
     return Response(
         stream_with_context(bulk.zip_stream(ids)),
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="sertifikat-{name}.zip"'},
+        headers={"Content-Disposition": attachment(f"sertifikat-{name}.zip")},
     )
