@@ -477,7 +477,7 @@ def test_a_save_racing_the_submit_cannot_change_the_scored_answers(app, client, 
     assert row.percent == 100.0
     assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
     result = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
-    assert "tidak benar" not in result
+    assert "— salah" not in result
 
 
 def test_two_submits_with_different_answers_store_the_answers_that_were_scored(
@@ -499,3 +499,39 @@ def test_two_submits_with_different_answers_store_the_answers_that_were_scored(
     row = attempt_row(app, attempt_id)
     assert row.percent == 0.0
     assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
+
+
+def set_review(app, mode):
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == MODULE_QUIZ))
+        quiz.settings = {**quiz.settings, "review": mode}
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("mode", "marks_after_a_fail", "answers_after_a_fail"),
+    [
+        ("after_each_attempt", True, True),
+        ("after_pass", True, False),
+        ("after_last_attempt", False, False),
+    ],
+)
+def test_the_review_setting_decides_what_a_failed_attempt_shows(
+    app, client, enrolled, mode, marks_after_a_fail, answers_after_a_fail
+):
+    """Issue 11, item 23: a failed first attempt no longer hands over every correct answer
+    unless the quiz says so; after passing, everything is shown."""
+    set_review(app, mode)
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    client.post(f"/percobaan/{attempt_id}", data=answer_form(paper, correct=False))
+    html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "Tidak lulus" in html
+    assert ("— salah" in html) is marks_after_a_fail
+    assert ("Jawaban benar:" in html) is answers_after_a_fail
+    assert (paper[0]["explanation"] in html) is answers_after_a_fail
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    client.post(f"/percobaan/{attempt_id}", data=answer_form(paper))
+    html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "Lulus" in html and "Jawaban benar:" in html and paper[0]["explanation"] in html

@@ -99,9 +99,26 @@ class QuizState:
         return None
 
     @property
+    def review(self) -> str:
+        """The quiz's `review` setting; by default module quizzes show everything after each
+        attempt and final exams show the right answers once passed or out of attempts."""
+        default = "after_pass" if is_final(self.quiz) else "after_each_attempt"
+        return self.settings.get("review") or default
+
+    @property
+    def settled(self) -> bool:
+        """Passed, or no attempt left: nothing left to protect by hiding the answers."""
+        return self.passed or self.attempts_left == 0
+
+    @property
+    def show_marks(self) -> bool:
+        """Whether the result page marks each answer right or wrong."""
+        return self.review != "after_last_attempt" or self.settled
+
+    @property
     def reveal_answers(self) -> bool:
-        """Final exams show correct answers only once passed or with no attempts left."""
-        return not is_final(self.quiz) or self.passed or self.attempts_left == 0
+        """Whether the result page shows the correct answers and explanations."""
+        return self.review == "after_each_attempt" or self.settled
 
     @property
     def question_count(self) -> int:
