@@ -58,6 +58,9 @@ def build_config(instance_path: str) -> dict:
         "JOB_STALE_MINUTES": int(_env("JOB_STALE_MINUTES", 10)),
         # Demo mode (make run): the seeded unit's stand-in signatory may issue certificates.
         "DEMO_MODE": _env("DEMO", "0") == "1",
+        # Stored files (certificate PDFs, task photos): in this shared directory when set,
+        # else in the database.
+        "STORAGE_DIR": _env("FILES_DIR", ""),
         # Files made by jobs (ZIPs): shared storage when several servers run.
         "FILES_DIR": _env("FILES_DIR", str(Path(instance_path) / "files")),
         # Shared counters in Redis when several servers run; in memory for one process.

@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.http import dump_options_header
 
-from . import permissions, regions
+from . import formatting, permissions, regions
 from .links import external_url
 
 
@@ -88,6 +88,7 @@ def register_template_helpers(app):
     app.add_template_filter(requirement_label)
     app.add_template_filter(date.fromisoformat, "todate")
     app.add_template_filter(utc_from_iso, "todatetime")
+    formatting.register(app)
 
     @app.context_processor
     def helpers():

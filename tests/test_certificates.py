@@ -78,12 +78,11 @@ def test_the_pdf_carries_the_record_and_is_deterministic(app, client, graduate):
     data = first.data
     assert data == client.get(f"/sertifikat/{cert.id}/unduh").data
     assert hashlib.sha256(data).hexdigest() == cert.pdf_sha256
-    with app.app_context():  # rendered afresh (not from the per-process copy): the same bytes
-        from lms.certificates.pdf import render
-        from lms.certificates.services import paper_for
+    with app.app_context():  # the file kept at issue is what is served
+        from lms import storage
 
-        fresh = render(paper_for(db.session.get(Certificate, cert.id)))
-    assert fresh == data
+        kept = storage.load(storage.get(cert.pdf_key))
+    assert kept == data
     assert first.headers["ETag"].strip('"') == cert.pdf_sha256
     again = client.get(
         f"/sertifikat/{cert.id}/unduh", headers={"If-None-Match": first.headers["ETag"]}
@@ -96,7 +95,7 @@ def test_the_pdf_carries_the_record_and_is_deterministic(app, client, graduate):
         "Kursus Contoh",
         cert.number,
         "2 jam pelajaran",
-        "nilai akhir 90",
+        "nilai akhir 90,0",  # Indonesian decimals, as on the verification page
         "Dr. Rina Wulandari",
         f"http://localhost/v/{cert.code}",
     ):
@@ -602,3 +601,40 @@ def test_numbers_with_dashes_and_quotes_and_unusual_cohort_names_download(
     download = trainer_client.get(f"/kelas/{group_id}/sertifikat.zip")
     assert download.status_code == 200
     assert "filename*=UTF-8''sertifikat-Pelatihan" in download.headers["Content-Disposition"]
+
+
+def test_a_certificate_issued_before_pdfs_were_kept_still_renders_to_its_bytes(
+    app, client, graduate
+):
+    """Records from before files were kept (no pdf_key) render in the style of their time, so
+    the SHA-256 on /v still matches the PDF their holder has."""
+    from lms.certificates.pdf import render
+    from lms.certificates.services import paper_for
+
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    with app.app_context():
+        row = db.session.get(Certificate, cert.id)
+        old = render(paper_for(row, kept=False))
+        row.pdf_key, row.pdf_sha256 = None, hashlib.sha256(old).hexdigest()
+        db.session.commit()
+    data = client.get(f"/sertifikat/{cert.id}/unduh").data
+    assert data == old and re.search(r"nilai akhir 90(?!,)", pdf_text(data))
+
+
+def test_scores_read_the_indonesian_way_on_the_page_and_the_pdf(app, client, graduate):
+    """Issue 11, item 20: decimal commas by locale, the same on /v and on the PDF."""
+    with app.app_context():
+        from lms.quizzes.models import Attempt
+
+        db.session.execute(Attempt.__table__.update().values(percent=87.5))
+        db.session.commit()
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    assert cert.score == 87.5
+    page = app.test_client().get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "87,5" in page and "87.5" not in page
+    assert "nilai akhir 87,5" in pdf_text(client.get(f"/sertifikat/{cert.id}/unduh").data)
+    english = app.test_client()
+    english.get("/bahasa/en")
+    assert "87.5" in english.get(f"/v/{cert.code}").get_data(as_text=True)

@@ -125,7 +125,7 @@ def test_pass_a_module_quiz_and_see_explanations(app, client, enrolled):
     response = client.post(f"/percobaan/{attempt_id}", data=answer_form(paper))
     assert response.headers["Location"] == f"/percobaan/{attempt_id}/hasil"
     html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
-    assert "Nilai: 5.0 dari 5 (100.0%)" in html and "Lulus" in html
+    assert "Nilai: 5,0 dari 5 (100%)" in html and "Lulus" in html
     for q in paper:
         assert q["explanation"] in html
     course = client.get("/kursus/kursus-contoh").get_data(as_text=True)
@@ -293,7 +293,7 @@ def test_fail_and_retry_the_final_exam_within_its_limits(app, client, enrolled):
     html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
     assert "Lulus" in html and "Jawaban benar:" in html and paper[0]["explanation"] in html
     overview = client.get(f"/kursus/kursus-contoh/kuis/{qid}").get_data(as_text=True)
-    assert "Nilai terbaik Anda: 100.0%" in overview
+    assert "Nilai terbaik Anda: 100%" in overview
     assert "Anda sudah memakai semua percobaan" in overview
     refused = client.post(f"/kursus/kursus-contoh/kuis/{qid}/mulai", follow_redirects=True)
     assert "Anda sudah memakai semua percobaan" in refused.get_data(as_text=True)
@@ -535,3 +535,13 @@ def test_the_review_setting_decides_what_a_failed_attempt_shows(
     client.post(f"/percobaan/{attempt_id}", data=answer_form(paper))
     html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
     assert "Lulus" in html and "Jawaban benar:" in html and paper[0]["explanation"] in html
+
+
+def test_scores_are_written_with_indonesian_decimals(app, client, enrolled):
+    """Issue 11, item 20: "5,0 dari 5 (100%)", by the page's locale."""
+    attempt_id = start(client, app)
+    client.post(f"/percobaan/{attempt_id}", data=answer_form(paper_of(app, attempt_id)))
+    html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "Nilai: 5,0 dari 5 (100%)" in html
+    overview = client.get(f"/kursus/kursus-contoh/kuis/{quiz_id(app, MODULE_QUIZ)}")
+    assert "Nilai terbaik Anda: 100%" in overview.get_data(as_text=True)

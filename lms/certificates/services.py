@@ -1,8 +1,6 @@
 """Certificates: eligibility, issuing with gap-free numbers, revocation, reissue, verification."""
 
-import hashlib
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -11,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import TIMEZONES
+from .. import TIMEZONES, formatting, storage
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
@@ -216,15 +214,18 @@ def _image_bytes(image_id: int | None) -> bytes | None:
     return db.session.scalar(select(StoredImage.data).where(StoredImage.id == image_id))
 
 
-def paper_for(certificate: Certificate) -> Paper:
+def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
+    """What the certificate prints. `kept` is False for a record issued before PDFs were kept
+    in storage: it is rendered as it was then, so its bytes (and SHA-256) never change."""
     issuer = certificate.issuer_snapshot
+    score = certificate.score
     return Paper(
         full_name=certificate.full_name,
         course_title=certificate.course_title,
         certificate_title=certificate.certificate_title,
         hours=certificate.hours,
         completed_on=certificate.completed_on,
-        score=certificate.score,
+        score=score,
         number=certificate.number,
         issuer_name=issuer["name"],
         city=issuer.get("city", ""),
@@ -234,26 +235,17 @@ def paper_for(certificate: Certificate) -> Paper:
         verify_url=verify_url(certificate.code),
         logo=_image_bytes(issuer.get("logo_id")),
         signature=_image_bytes(issuer.get("signature_id")),
+        score_text=formatting.number(score, locale="id") if kept and score is not None else None,
     )
 
 
-_pdfs: OrderedDict = OrderedDict()
-PDF_CACHE_SIZE = 128  # about 6 MB per process
-
-
 def pdf_bytes(certificate: Certificate) -> bytes:
-    """The certificate's PDF. A record always renders to the same bytes, so recent ones are kept
-    per process, keyed by record and fingerprint."""
-    key = (certificate.id, certificate.pdf_sha256)
-    data = _pdfs.get(key)
-    if data is None:
-        data = render(paper_for(certificate))
-        _pdfs[key] = data
-        if len(_pdfs) > PDF_CACHE_SIZE:
-            _pdfs.popitem(last=False)
-    else:
-        _pdfs.move_to_end(key)
-    return data
+    """The certificate's PDF: the file kept at issue (older records: rendered again)."""
+    if certificate.pdf_key:
+        record = storage.get(certificate.pdf_key)
+        if record is not None:
+            return storage.load(record)
+    return render(paper_for(certificate, kept=False))
 
 
 def _issue(
@@ -292,7 +284,8 @@ def _issue(
         issued_at=now,
         issued_by_id=actor.id if actor else None,
     )
-    certificate.pdf_sha256 = hashlib.sha256(render(paper_for(certificate))).hexdigest()
+    stored = storage.save(render(paper_for(certificate)), "application/pdf")
+    certificate.pdf_sha256, certificate.pdf_key = stored.sha256, stored.key
     db.session.add(certificate)
     audit(actor, action, certificate, number=certificate.number, user_id=user.id)
     return certificate
