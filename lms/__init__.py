@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from .accounts.sessions import SessionInterface
 from .config import build_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, cache, csrf, db, limiter, local_cache, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("id", "en")
@@ -55,6 +55,16 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=2**31 - 1)
 
 
+def _cache_config(config) -> dict:
+    if config.get("REDIS_URL"):
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": config["REDIS_URL"],
+            "CACHE_KEY_PREFIX": "lms-cache:",
+        }
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 1000}
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -78,6 +88,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    cache.init_app(app, config=_cache_config(app.config))
+    local_cache.init_app(app, config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 500})
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

@@ -1,6 +1,7 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,3 +30,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+# Shared by every app server (Redis when LMS_REDIS_URL is set, in-process otherwise).
+cache = Cache()
+# Always in-process: small, hot, and valid by construction (keyed by what they depend on).
+local_cache = Cache()

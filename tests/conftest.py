@@ -14,7 +14,7 @@ from lms import create_app  # noqa: E402
 from lms.accounts import services as accounts  # noqa: E402
 from lms.catalog.content import load_tree  # noqa: E402
 from lms.catalog.sync import sync_courses  # noqa: E402
-from lms.extensions import db  # noqa: E402
+from lms.extensions import cache, db, local_cache  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -97,6 +97,8 @@ def _clean_tables(request):
     with app.app_context():
         db.session.remove()
         empty_tables()
+        cache.clear()  # ids start again in the next test: nothing cached may outlive it
+        local_cache.clear()
 
 
 def empty_tables() -> None:

@@ -140,3 +140,28 @@ def test_lesson_page_stays_within_the_query_budget(
 def test_my_learning_is_empty_before_enrolling(client, sample_course, trainee):
     html = client.get("/belajar").get_data(as_text=True)
     assert "Anda belum mengikuti kursus apa pun" in html
+
+
+def test_hours_of_reading_use_the_indonesian_decimal_comma(client, sample_course):
+    """Issue 11, item 20: 15 minutes is "sekitar 0,2 jam", not 0.2 (and 0.2 in English)."""
+    assert "sekitar 0,2 jam membaca" in client.get("/kursus").get_data(as_text=True)
+    client.get("/bahasa/en")
+    assert "about 0.2 hours of reading" in client.get("/kursus").get_data(as_text=True)
+
+
+def test_my_learning_shows_each_courses_certificate(app, client, graduate, make_user):
+    """Issue 11, item 22: a finished course says so, with the certificate's state and link."""
+    html = client.get("/belajar").get_data(as_text=True)
+    assert "Kursus selesai pada" in html and "Klaim sertifikat" in html
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    html = client.get("/belajar").get_data(as_text=True)
+    assert "Klaim sertifikat" not in html and "Unduh PDF" in html
+    assert re.search(r'href="/sertifikat/\d+/unduh"', html) and 'href="/v/' in html
+    from lms.certificates.models import Certificate
+
+    with app.app_context():
+        cert = db.session.scalar(select(Certificate))
+        cert.revoked_at, cert.revoked_reason = cert.issued_at, "Data tidak sah"
+        db.session.commit()
+    html = client.get("/belajar").get_data(as_text=True)
+    assert "dicabut pada" in html and "Unduh PDF" not in html and "Klaim sertifikat" not in html

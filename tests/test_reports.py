@@ -439,3 +439,36 @@ def test_the_dashboard_is_kept_briefly_for_reloads_and_paging(
     assert first.status_code == second.status_code == 200
     assert len(statements) <= 5  # sign-in, cohort, trainers: the report itself is not recomputed
     assert "120" in second.get_data(as_text=True)
+
+
+def test_a_trainers_own_import_shows_on_the_dashboard_at_once(
+    app, client, auth, trainer, make_cohort, make_user, monkeypatch
+):
+    """Issue 11, item 16: with the dashboard cached, the trainer's own import shows at once;
+    a trainee's own activity shows within the cache time, and the page says when."""
+    import io
+
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
+    cohort_id, code = make_cohort(trainer)
+    sign_in(auth, "pelatih@contoh.id")
+    assert "Belum ada peserta" in client.get(f"/kelas/{cohort_id}").get_data(as_text=True)
+    csv = b"nama,email\nRina Wati,rina@contoh.id\n"
+    preview = client.post(
+        f"/kelas/{cohort_id}/impor",
+        data={"file": (io.BytesIO(csv), "peserta.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    payload = re.search(r'name="payload"[^>]*value="([^"]*)"', preview).group(1)
+    client.post(f"/kelas/{cohort_id}/impor/simpan", data={"payload": payload})
+    html = client.get(f"/kelas/{cohort_id}").get_data(as_text=True)
+    assert "Rina Wati" in html and "Belum ada peserta" not in html
+    assert "Angka diperbarui pukul" in html
+    # A trainee who joins by code (not the trainer's action) also resets it: joining changes
+    # the roster the trainer is looking at.
+    joiner = make_user(login="bergabung@contoh.id", full_name="Dewi Bergabung")
+    with app.app_context():
+        from lms.accounts.models import User
+        from lms.cohorts import services as cohorts
+
+        cohorts.join(db.session.get(User, joiner), code)
+    assert "Dewi Bergabung" in client.get(f"/kelas/{cohort_id}").get_data(as_text=True)

@@ -1,8 +1,6 @@
 """Catalogue, enrolment and progress: the rules, and the queries pages need."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from threading import Lock
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -10,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ServiceError
-from ..extensions import db
+from ..extensions import db, local_cache
 from ..timeutil import utcnow
 from .completion import course_status, refresh_completion
 from .models import Course, CourseAsset, Enrolment, Lesson, LessonProgress, Module
@@ -69,15 +67,13 @@ class Outline:
         return next((lesson for lesson in self.lessons if lesson.id not in done), None)
 
 
-_outlines: dict[int, tuple[datetime, Outline]] = {}
-_outlines_lock = Lock()
-
-
 def outline(course: Course) -> Outline:
-    """The course outline, cached per process until the course is re-imported."""
-    cached = _outlines.get(course.id)
-    if cached and cached[0] == course.updated_at:
-        return cached[1]
+    """The course outline, kept in process for each version of the course (updated_at changes
+    at every import that changes it, so an old outline is never served)."""
+    key = f"outline:{course.id}:{course.updated_at.isoformat()}"
+    cached = local_cache.get(key)
+    if cached is not None:
+        return cached
     modules: dict[int, ModuleItem] = {}
     rows = db.session.execute(
         select(Module, Lesson.id, Lesson.slug, Lesson.title, Lesson.minutes)
@@ -98,8 +94,7 @@ def outline(course: Course) -> Outline:
             )
         item.lessons.append(LessonItem(lesson_id, slug, title, minutes, module.id))
     result = Outline(list(modules.values()))
-    with _outlines_lock:
-        _outlines[course.id] = (course.updated_at, result)
+    local_cache.set(key, result, timeout=0)
     return result
 
 

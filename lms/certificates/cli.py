@@ -5,6 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from .. import signals
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
@@ -37,6 +38,7 @@ def issue(cohort_id, zip_path):
     with click.progressbar(length=len(eligible), label="Issuing") as bar:
         for _ in services.issue_eligible(None, cohort.course, eligible, issuer):
             bar.update(1)
+    signals.cohort_changed.send(cohort.id)
     ids = services.cohort_certificate_ids(cohort)
     click.echo(f"Issued {len(eligible)}; the cohort now holds {len(ids)} active certificates.")
     if zip_path:

@@ -1,5 +1,6 @@
 """Certificate work that may take long: registered as background jobs."""
 
+from .. import signals
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
@@ -24,6 +25,7 @@ def issue_certificates(job) -> dict:
         if issued % services.BATCH == 0:
             jobs.progress(job, issued)
     jobs.progress(job, issued)
+    signals.cohort_changed.send(cohort.id)
     return {"issued": issued}
 
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, regions
+from .. import permissions, regions, signals
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
@@ -417,4 +417,5 @@ def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, li
         raise ServiceError(
             _l("An account changed while importing. Nothing was imported: upload the file again.")
         ) from e
+    signals.cohort_changed.send(cohort.id)
     return result, links

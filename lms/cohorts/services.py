@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, regions
+from .. import permissions, regions, signals
 from ..accounts import services as accounts
 from ..accounts.models import NO_PASSWORD, User
 from ..catalog import services as catalog
@@ -212,6 +212,7 @@ def update_cohort(actor: User, cohort: Cohort, data: dict) -> None:
         setattr(cohort, key, value)
     cohort.updated_at = utcnow()
     db.session.commit()
+    signals.cohort_changed.send(cohort.id)
 
 
 def _require_manager(actor: User, cohort: Cohort) -> None:
@@ -338,6 +339,7 @@ def join(user: User, raw_code: str) -> tuple[Cohort, bool]:
     except IntegrityError:  # the same person joined twice at once
         db.session.rollback()
         return cohort, False
+    signals.cohort_changed.send(cohort.id)
     return cohort, True
 
 

@@ -1,6 +1,5 @@
 """Cohort dashboards and the organisers' overview: a fixed number of queries, whatever the size."""
 
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -9,14 +8,14 @@ from sqlalchemy import Integer, and_, case, distinct, false, func, literal, null
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from .. import regions
+from .. import regions, signals
 from ..accounts.models import User
 from ..catalog import services as catalog
 from ..catalog.completion import course_status
 from ..catalog.models import Course, Enrolment, LessonProgress, Quiz
 from ..certificates.models import Certificate
 from ..cohorts.models import Cohort, CohortMember
-from ..extensions import db
+from ..extensions import cache, db
 from ..quizzes.models import Attempt
 from ..timeutil import utcnow
 
@@ -114,6 +113,7 @@ class CohortReport:
     quizzes_total: int
     lessons_total: int
     weeks: list = field(default_factory=list)
+    computed_at: datetime = field(default_factory=utcnow)
 
     def count(self, status: str) -> int:
         if status == INACTIVE:
@@ -153,35 +153,46 @@ def _course_items(course: Course):
     return outline, [lesson.id for lesson in outline.lessons], module_quizzes, final
 
 
-_report_cache: dict = {}
+def _version_key(cohort_id: int) -> str:
+    return f"cohort-version:{cohort_id}"
+
+
+@signals.cohort_changed.connect
+def forget_cohort_report(cohort_id: int, **_) -> None:
+    """A trainer's action shows on the dashboard at once: the cohort's cached report is
+    dropped (on every app server when the cache is Redis)."""
+    cache.set(_version_key(cohort_id), (cache.get(_version_key(cohort_id)) or 0) + 1, timeout=0)
 
 
 def cohort_report(
     cohort: Cohort, inactive_days: int = INACTIVE_DAYS, now: datetime | None = None, tz_hours=7
 ) -> CohortReport:
-    """The report, kept per process for LMS_DASHBOARD_CACHE_SECONDS: a trainer reloading or
-    paging through a large cohort does not recompute it each time."""
+    """The report, kept for LMS_DASHBOARD_CACHE_SECONDS: a trainer reloading or paging through
+    a large cohort does not recompute it each time; other people's activity shows within that
+    time (the page says when the figures were computed)."""
     ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
-    key = (cohort.id, inactive_days, tz_hours)
-    cached = _report_cache.get(key)
-    if ttl and now is None and cached and cached[0] > time.monotonic():
+    if not ttl or now is not None:
+        return _compute_cohort_report(cohort, inactive_days, now, tz_hours)
+    version = cache.get(_version_key(cohort.id)) or 0
+    key = f"cohort-report:{cohort.id}:{version}:{inactive_days}:{tz_hours}"
+    cached = cache.get(key)
+    if cached is not None:
         course = db.session.get(Course, cohort.course_id)
-        return CohortReport(cohort, course, *cached[1])
+        return CohortReport(cohort, course, *cached)
     report = _compute_cohort_report(cohort, inactive_days, now, tz_hours)
-    if ttl and now is None:
-        if len(_report_cache) > 200:
-            _report_cache.clear()
-        _report_cache[key] = (
-            time.monotonic() + ttl,
-            (
-                report.rows,
-                report.inactive_days,
-                report.has_final,
-                report.quizzes_total,
-                report.lessons_total,
-                report.weeks,
-            ),
-        )
+    cache.set(
+        key,
+        (
+            report.rows,
+            report.inactive_days,
+            report.has_final,
+            report.quizzes_total,
+            report.lessons_total,
+            report.weeks,
+            report.computed_at,
+        ),
+        timeout=ttl,
+    )
     return report
 
 
@@ -559,17 +570,14 @@ def _member_totals(conditions, cohort_ids=None):
     return stmt.subquery()
 
 
-_province_cache: dict = {}
-
-
 def _province_totals(filters: "OverviewFilters") -> list:
     """Totals per province over every matching cohort. The whole table is aggregated, so the
     result is kept for LMS_REPORT_CACHE_SECONDS (statistics may be that much behind)."""
-    key = repr(filters)
+    key = "province-totals:" + repr(filters)
     ttl = current_app.config.get("REPORT_CACHE_SECONDS", 0)
-    cached = _province_cache.get(key)
-    if ttl and cached and cached[0] > time.monotonic():
-        return cached[1]
+    cached = cache.get(key) if ttl else None
+    if cached is not None:
+        return cached
     conditions = filters.where()
     totals = _member_totals(conditions)
     zero = func.coalesce
@@ -587,9 +595,7 @@ def _province_totals(filters: "OverviewFilters") -> list:
     ).all()
     result = [tuple(row) for row in rows]
     if ttl:
-        if len(_province_cache) > 500:
-            _province_cache.clear()
-        _province_cache[key] = (time.monotonic() + ttl, result)
+        cache.set(key, result, timeout=ttl)
     return result
 
 
