@@ -453,3 +453,49 @@ def test_parallel_submits_score_once(app, client, enrolled):
     assert errors == [] and all(code == 302 for code in results)
     row = attempt_row(app, attempt_id)
     assert row.percent == 100.0 and row.submitted_at is not None
+
+
+def test_a_save_racing_the_submit_cannot_change_the_scored_answers(app, client, enrolled):
+    """Issue 11, item 8: request A opened the attempt; request B submits (scored); A's save
+    arrives afterwards. A is refused, and the stored answers are the ones that were scored."""
+    from lms.accounts.models import User
+    from lms.errors import ServiceError
+
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    with app.app_context():  # request A: the attempt is still open when it is read
+        user_a = db.session.scalar(select(User).where(User.email == enrolled))
+        attempt_a = quiz_services.get_attempt(user_a, attempt_id)
+        assert attempt_a.open
+        with app.app_context():  # request B, meanwhile: submits the right answers
+            user_b = db.session.scalar(select(User).where(User.email == enrolled))
+            attempt_b = quiz_services.get_attempt(user_b, attempt_id)
+            quiz_services.submit(user_b, attempt_b, answer_form(paper), 1)
+        with pytest.raises(ServiceError):
+            quiz_services.save_answers(user_a, attempt_a, answer_form(paper, correct=False), 1)
+    row = attempt_row(app, attempt_id)
+    assert row.percent == 100.0
+    assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
+    result = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "tidak benar" not in result
+
+
+def test_two_submits_with_different_answers_store_the_answers_that_were_scored(
+    app, client, enrolled
+):
+    from lms.accounts.models import User
+
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    with app.app_context():
+        user_a = db.session.scalar(select(User).where(User.email == enrolled))
+        attempt_a = quiz_services.get_attempt(user_a, attempt_id)
+        with app.app_context():
+            user_b = db.session.scalar(select(User).where(User.email == enrolled))
+            attempt_b = quiz_services.get_attempt(user_b, attempt_id)
+            quiz_services.submit(user_b, attempt_b, answer_form(paper, correct=False), 1)
+        finished = quiz_services.submit(user_a, attempt_a, answer_form(paper), 1)
+        assert finished.percent == 0.0  # the first submit won; the second changed nothing
+    row = attempt_row(app, attempt_id)
+    assert row.percent == 0.0
+    assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
