@@ -51,6 +51,8 @@ def test_phone_forms_normalise_to_one_number():
         "6281234567890",
         "0812 3456 7890",
         "0812.3456.7890",
+        "+62 0812 3456 7890",  # issue 11, item 21: the country code before the 0
+        "62 0812-3456-7890",
     ):
         assert normalize_phone(raw) == "+6281234567890"
     for bad in ("021345678", "12345", "0812", "+1 555 1234567", "08123456789012345", "abc"):
@@ -64,7 +66,7 @@ def errors_of(response):
 def test_register_errors_stand_next_to_fields_in_indonesian(client, make_user):
     make_user(login="081234567890")
     cases = [
-        (form(login="081234567890"), "Nomor HP ini sudah terdaftar"),
+        (form(login="081234567890"), "Nomor ini tidak dapat dipakai di sini"),
         (form(login="0212345"), "nomor HP Indonesia seperti"),
         (form(password="pendek"), "minimal 8 karakter"),
         (form(password="bismillah"), "terlalu umum"),
@@ -87,7 +89,7 @@ def test_duplicate_email_is_refused_case_insensitively(app, client, make_user):
     make_user(login="budi@contoh.id")
     response = client.post("/daftar", data=form(login="Budi@Contoh.ID"))
     assert response.status_code == 400
-    assert "Email ini sudah terdaftar" in errors_of(response)
+    assert "Email ini tidak dapat dipakai di sini" in errors_of(response)
     with app.app_context():
         assert db.session.query(User).count() == 1
 
@@ -172,7 +174,7 @@ def test_edit_profile(app, client, make_user, auth):
         },
     )
     assert taken.status_code == 400
-    assert "Nomor HP ini sudah terdaftar" in taken.get_data(as_text=True)
+    assert "Nomor ini tidak dapat dipakai di sini" in taken.get_data(as_text=True)
 
     response = client.post(
         "/akun",
@@ -267,3 +269,15 @@ def test_demo_accounts_only_on_an_empty_database(app, runner, make_user):
     assert "no demo accounts created" in second.output
     with app.app_context():
         assert db.session.query(User).count() == 3
+
+
+def test_a_typed_password_is_never_written_back_into_the_page(client, make_user):
+    """Issue 11, item 21: neither the kabupaten round trip nor an error echoes the password."""
+    secret = "rahasia-Bireuen-99"
+    round_trip = client.post(
+        "/daftar", data={"password": secret, "province": "11", "pick_province": "1"}
+    ).get_data(as_text=True)
+    assert secret not in round_trip and "Kabupaten Bireuen" in round_trip
+    refused = client.post("/daftar", data=form(password=secret, consent=None))
+    assert refused.status_code == 400 and secret not in refused.get_data(as_text=True)
+    assert "ketik ulang" in refused.get_data(as_text=True)
