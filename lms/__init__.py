@@ -6,8 +6,10 @@ from flask import Flask, abort, g, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .accounts.sessions import SessionInterface
 from .config import build_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -64,6 +66,12 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Only the given number of proxies in front of the app are believed: the client's
+        # address (rate limits) and scheme (Secure cookies, HSTS) come from their headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.session_interface = SessionInterface()
     app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -109,7 +117,8 @@ def create_app(config: dict | None = None) -> Flask:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        if "text/html" in response.content_type and current_user.is_authenticated:
+        if current_user.is_authenticated:
+            # Pages, JSON and exports of a signed-in person are never kept by a cache.
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 

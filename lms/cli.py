@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .accounts import services as accounts
 from .accounts.models import ROLES, User
-from .catalog.content import load_tree
+from .catalog.content import hours_warnings, load_tree
 from .catalog.sync import sync_courses
 from .errors import FormErrors
 from .extensions import db
@@ -58,6 +58,8 @@ def check(path):
     if problems:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         sys.exit(1)
+    for warning in hours_warnings(courses):
+        click.echo(warning, err=True)
     lessons = sum(len(m.lessons) for c in courses for m in c.modules)
     click.echo(f"OK: {len(courses)} course(s), {lessons} lesson(s).")
 
@@ -143,3 +145,6 @@ def register_cli(app):
     from .jobs.cli import worker
 
     app.cli.add_command(worker)
+    from .notifications.cli import notify_cli
+
+    app.cli.add_command(notify_cli)

@@ -54,16 +54,29 @@ def build_config(instance_path: str) -> dict:
         # A cohort dashboard's figures are kept this long per server process.
         "DASHBOARD_CACHE_SECONDS": int(_env("DASHBOARD_CACHE_SECONDS", 20)),
         "REDIS_URL": _env("REDIS_URL", ""),
+        # A running job that has not reported progress for this long died with its worker.
+        "JOB_STALE_MINUTES": int(_env("JOB_STALE_MINUTES", 10)),
+        # Demo mode (make run): the seeded unit's stand-in signatory may issue certificates.
+        "DEMO_MODE": _env("DEMO", "0") == "1",
+        # Stored files (certificate PDFs, task photos): in this shared directory when set,
+        # else in the database.
+        "STORAGE_DIR": _env("FILES_DIR", ""),
         # Files made by jobs (ZIPs): shared storage when several servers run.
         "FILES_DIR": _env("FILES_DIR", str(Path(instance_path) / "files")),
         # Shared counters in Redis when several servers run; in memory for one process.
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
-        "LOGIN_IP_LIMIT": _env("LOGIN_IP_LIMIT", "30 per 5 minutes"),
+        # How many reverse proxies in front of the app to believe (X-Forwarded-For/-Proto).
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", 0)),
+        # Failed sign-ins from one address: high enough for a workshop room on one Wi-Fi.
+        "LOGIN_IP_LIMIT": _env("LOGIN_IP_LIMIT", "300 per 5 minutes"),
         "LOGIN_ACCOUNT_IP_LIMIT": _env("LOGIN_ACCOUNT_IP_LIMIT", "5 per 5 minutes"),
         "LOGIN_ACCOUNT_LIMIT": _env("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
         "RESET_LIMIT": _env("RESET_LIMIT", "5 per 15 minutes"),
+        # Wrong join codes, per address and per signed-in account.
+        "JOIN_IP_LIMIT": _env("JOIN_IP_LIMIT", "30 per 10 minutes"),
+        "JOIN_ACCOUNT_LIMIT": _env("JOIN_ACCOUNT_LIMIT", "10 per 10 minutes"),
         "RESET_LINK_MINUTES": int(_env("RESET_LINK_MINUTES", 60)),
         "STAFF_RESET_LINK_HOURS": int(_env("STAFF_RESET_LINK_HOURS", 24)),
         "SMTP_HOST": _env("SMTP_HOST", ""),

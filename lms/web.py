@@ -1,13 +1,17 @@
 """Small helpers shared by views and templates."""
 
-from datetime import date
-from urllib.parse import urlsplit
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+from urllib.parse import quote, urlsplit
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.http import dump_options_header
 
-from . import permissions, regions
+from . import formatting, permissions, regions
+from .links import external_url
 
 
 def safe_next(default: str) -> str:
@@ -74,10 +78,17 @@ def level_label(level: str) -> str:
     return str(LEVELS.get(level, level))
 
 
+def utc_from_iso(value: str) -> datetime:
+    """An ISO time such as 2026-12-04T03:00:00Z as the naive UTC time the app stores."""
+    return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
+
+
 def register_template_helpers(app):
     app.add_template_global(input_attrs)  # macros imported without context need it
     app.add_template_filter(requirement_label)
     app.add_template_filter(date.fromisoformat, "todate")
+    app.add_template_filter(utc_from_iso, "todatetime")
+    formatting.register(app)
 
     @app.context_processor
     def helpers():
@@ -91,11 +102,22 @@ def register_template_helpers(app):
         }
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for a download (RFC 6266): an ASCII fallback name, and the
+    real name as UTF-8 in filename* when it has other characters (en dashes, Javanese, …)."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", fallback).strip("-.") or "unduhan"
+    options = {"filename": fallback}
+    if fallback != filename:
+        options["filename*"] = "UTF-8''" + quote(filename, safe="")
+    return dump_options_header("attachment", options)
+
+
 def render_reset_link(user, token: str):
     """A one-time password link, shown once to the admin or trainer who hands it over."""
     return render_template(
         "admin/reset_link.html",
         person=user,
-        link=url_for("accounts.set_password", token=token, _external=True),
+        link=external_url("accounts.set_password", token=token),
         hours=current_app.config["STAFF_RESET_LINK_HOURS"],
     )

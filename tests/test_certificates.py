@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.certificates.models import AuditEvent, Certificate, Issuer, StoredImage
 from lms.extensions import db
 
-from .conftest import PASSWORD, complete_course
+from .conftest import PASSWORD, cohort_form, complete_course
 
 
 def certificate(app, **where):
@@ -78,12 +78,11 @@ def test_the_pdf_carries_the_record_and_is_deterministic(app, client, graduate):
     data = first.data
     assert data == client.get(f"/sertifikat/{cert.id}/unduh").data
     assert hashlib.sha256(data).hexdigest() == cert.pdf_sha256
-    with app.app_context():  # rendered afresh (not from the per-process copy): the same bytes
-        from lms.certificates.pdf import render
-        from lms.certificates.services import paper_for
+    with app.app_context():  # the file kept at issue is what is served
+        from lms import storage
 
-        fresh = render(paper_for(db.session.get(Certificate, cert.id)))
-    assert fresh == data
+        kept = storage.load(storage.get(cert.pdf_key))
+    assert kept == data
     assert first.headers["ETag"].strip('"') == cert.pdf_sha256
     again = client.get(
         f"/sertifikat/{cert.id}/unduh", headers={"If-None-Match": first.headers["ETag"]}
@@ -96,7 +95,7 @@ def test_the_pdf_carries_the_record_and_is_deterministic(app, client, graduate):
         "Kursus Contoh",
         cert.number,
         "2 jam pelajaran",
-        "nilai akhir 90",
+        "nilai akhir 90,0",  # Indonesian decimals, as on the verification page
         "Dr. Rina Wulandari",
         f"http://localhost/v/{cert.code}",
     ):
@@ -163,8 +162,12 @@ def test_verification_page_and_api(app, client, graduate):
     )
     assert api["pdf_sha256"] == cert.pdf_sha256
 
+    # Issue 11, item 3: a printed number (they run in sequence) reveals only that it exists.
     by_number = anonymous.get("/v", query_string={"kode": cert.number})
-    assert by_number.headers["Location"] == f"/v/{cert.code}"
+    assert by_number.status_code == 200
+    html = by_number.get_data(as_text=True)
+    assert f"Sertifikat dengan nomor {cert.number} ada" in html and "Kementerian" in html
+    assert "Siti" not in html and cert.code not in html and "Sertifikat sah" not in html
     assert (
         anonymous.get("/v", query_string={"kode": pretty}).headers["Location"] == f"/v/{cert.code}"
     )
@@ -397,3 +400,241 @@ def test_parallel_claims_get_distinct_consecutive_numbers(app, sample_course, ma
 
 def db_is_postgres(app) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def test_a_revoked_certificate_is_not_handed_out_again(app, client, graduate, make_user):
+    """Issue 11, item 11: the PDF of a revoked certificate is refused with a page that explains
+    and links to the verification page."""
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    admin = admin_client(app, make_user)
+    admin.post(f"/admin/sertifikat/{cert.id}/cabut", data={"revoke-reason": "Data tidak sah"})
+    for who in (client, admin):
+        response = who.get(f"/sertifikat/{cert.id}/unduh")
+        assert response.status_code == 410
+        html = response.get_data(as_text=True)
+        assert response.content_type.startswith("text/html")
+        assert "sudah dicabut" in html and "Data tidak sah" in html and f"/v/{cert.code}" in html
+
+
+def test_revocation_is_not_undone_by_claiming_again(app, client, graduate, make_user):
+    """Issue 11, item 17: a revoked certificate blocks a new claim (page, form and bulk issue)
+    until an admin allows it or reissues; /v shows when it was revoked."""
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    admin = admin_client(app, make_user)
+    admin.post(f"/admin/sertifikat/{cert.id}/cabut", data={"revoke-reason": "Data tidak sah"})
+
+    course_page = client.get("/kursus/kursus-contoh").get_data(as_text=True)
+    assert "Klaim sertifikat" not in course_page
+    page = client.get("/kursus/kursus-contoh/sertifikat", follow_redirects=True)
+    assert "telah dicabut" in page.get_data(as_text=True)
+    refused = client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    assert refused.status_code in (302, 403)
+    assert len(certificate(app)) == 1
+    with app.app_context():
+        from lms.certificates import services
+
+        user = db.session.scalar(select(User).where(User.email == graduate))
+        course = services.catalog.get_course("kursus-contoh")
+        assert services.eligible_without_certificate(course, [user]) == []
+
+    verify = app.test_client().get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "Dicabut" in verify and "pada " in verify and "2026" in verify
+
+    # The admin allows a new claim: the trainee claims a fresh certificate.
+    assert "Izinkan klaim baru" in admin.get(f"/admin/sertifikat/{cert.id}").get_data(as_text=True)
+    admin.post(f"/admin/sertifikat/{cert.id}/izinkan-klaim")
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    old, new = certificate(app)
+    assert new.valid and new.code != old.code
+
+
+def test_a_revoked_certificate_can_be_reissued(app, client, graduate, make_user):
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    admin = admin_client(app, make_user)
+    admin.post(f"/admin/sertifikat/{cert.id}/cabut", data={"revoke-reason": "Nama salah"})
+    detail = admin.get(f"/admin/sertifikat/{cert.id}").get_data(as_text=True)
+    assert "Terbitkan ulang sertifikat" in detail
+    response = admin.post(
+        f"/admin/sertifikat/{cert.id}/terbitkan-ulang", data={"reissue-reason": "Nama diperbaiki"}
+    )
+    old, new = certificate(app)
+    assert response.headers["Location"] == f"/admin/sertifikat/{new.id}"
+    assert new.valid and old.replaced_by_id == new.id and old.revoked_reason == "Nama salah"
+    again = admin.post(
+        f"/admin/sertifikat/{cert.id}/terbitkan-ulang",
+        data={"reissue-reason": "lagi"},
+        follow_redirects=True,
+    )
+    assert "sudah diganti" in again.get_data(as_text=True) and len(certificate(app)) == 2
+    api = app.test_client().get(f"/api/v1/certificates/{old.code}").get_json()
+    assert api["replaced_by"] == new.code
+
+
+def test_the_placeholder_signatory_is_refused_outside_demo_mode(
+    app, client, sample_course, make_user, monkeypatch
+):
+    """Issue 11, item 21: the seeded unit's stand-in signatory issues nothing until an admin
+    saves the real one (demo mode excepted)."""
+    with app.app_context():
+        unit = Issuer(
+            name="Kementerian Komunikasi dan Digital Republik Indonesia",
+            code="KOMDIGI",
+            signatory_name="Pejabat Penandatangan",
+            signatory_title="Penanggung Jawab Program Akademi KIM",
+            city="Jakarta",
+            is_default=True,
+            placeholder_signatory=True,
+        )
+        db.session.add(unit)
+        db.session.commit()
+        unit_id = unit.id
+    user = make_user(login="lulusan@contoh.id")
+    complete_course(app, user)
+    client.post("/masuk", data={"login": "lulusan@contoh.id", "password": PASSWORD})
+    refused = client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti"})
+    assert refused.status_code == 409
+    assert "penanda tangan contoh" in refused.get_data(as_text=True)
+    assert certificate(app) == []
+
+    admin = admin_client(app, make_user)
+    assert "masih memakai penanda tangan contoh" in admin.get("/admin/penerbit").get_data(
+        as_text=True
+    )
+    monkeypatch.setitem(app.config, "DEMO_MODE", True)
+    assert (
+        client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti"}).status_code
+        == 302
+    )
+    assert len(certificate(app)) == 1
+    monkeypatch.setitem(app.config, "DEMO_MODE", False)
+    admin.post(
+        f"/admin/penerbit/{unit_id}",
+        data={
+            "name": "Kementerian Komunikasi dan Digital Republik Indonesia",
+            "code": "KOMDIGI",
+            "number_pattern": "{seq:04d}/{code}/{month_roman}/{year}",
+            "city": "Jakarta",
+            "signatory_name": "Dr. Rina Wulandari",
+            "signatory_title": "Kepala Pusat",
+        },
+    )
+    with app.app_context():
+        assert db.session.get(Issuer, unit_id).placeholder_signatory is False
+
+
+def png_with_big_text_chunk() -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "a" * 5_000_000, zip=True)  # ~5 MB of text, a few KB compressed
+    out = io.BytesIO()
+    Image.new("RGB", (100, 50)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def test_issuer_inputs_that_used_to_fail_get_a_clear_message(app, make_user, issuer):
+    """Issue 11, item 10: a PNG with a huge text chunk, a code longer than its column and a
+    pattern making numbers over 100 characters get a 400 and a message, never a 500."""
+    admin = admin_client(app, make_user)
+    form = {
+        "name": "Dinas Kominfo Kota Medan",
+        "code": "DISKOMINFO-MDN",
+        "number_pattern": "",
+        "city": "Medan",
+        "signatory_name": "Ahmad",
+        "signatory_title": "Kepala Dinas",
+    }
+    cases = [
+        ({**form, "logo": (io.BytesIO(png_with_big_text_chunk()), "teks.png")}, "PNG atau JPEG"),
+        ({**form, "code": "-".join(["ABCDEFGHIJ"] * 4)}, "huruf kapital"),
+        ({**form, "number_pattern": "{seq}/{code}/" + "X" * 80}, "lebih dari 100 karakter"),
+        ({**form, "number_pattern": "{seq:0120d}"}, "lebih dari 100 karakter"),
+    ]
+    for data, message in cases:
+        response = admin.post("/admin/penerbit/baru", data=data, content_type="multipart/form-data")
+        assert response.status_code == 400, message
+        assert message in response.get_data(as_text=True), message
+
+
+def test_numbers_with_dashes_and_quotes_and_unusual_cohort_names_download(
+    app, client, graduate, make_user
+):
+    """Issue 11, item 10: an en dash or a quote in a number, and a cohort name outside
+    Latin-1, give downloads with an RFC 6266 filename*, not a 500."""
+    with app.app_context():
+        unit = db.session.scalar(select(Issuer))
+        unit.number_pattern = '{seq:03d}–"{code}"/{year}'
+        db.session.commit()
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    assert "–" in cert.number and '"' in cert.number
+    response = client.get(f"/sertifikat/{cert.id}/unduh")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert (
+        disposition.startswith("attachment;")
+        and "filename*=UTF-8''sertifikat-001%E2%80%93" in disposition
+    )
+    assert '"' not in disposition.split("filename=", 1)[1].split(";")[0].strip('"')
+
+    trainer_id = make_user(role="trainer", login="pelatih@contoh.id")
+    with app.app_context():
+        from lms.accounts.models import User as Account
+        from lms.cohorts import services as cohorts
+
+        trainer = db.session.get(Account, trainer_id)
+        course_id = db.session.scalar(select(Certificate.course_id))
+        group = cohorts.create_cohort(
+            trainer,
+            cohort_form(
+                name="Pelatihan ꦄꦕꦺꦃ ✓ 日本", course=str(course_id), issuer=str(cert.issuer_id)
+            ),
+        )
+        member = db.session.scalar(select(Account).where(Account.email == graduate))
+        cohorts.join(member, group.join_code)
+        group_id = group.id
+    trainer_client = app.test_client()
+    trainer_client.post("/masuk", data={"login": "pelatih@contoh.id", "password": PASSWORD})
+    download = trainer_client.get(f"/kelas/{group_id}/sertifikat.zip")
+    assert download.status_code == 200
+    assert "filename*=UTF-8''sertifikat-Pelatihan" in download.headers["Content-Disposition"]
+
+
+def test_a_certificate_issued_before_pdfs_were_kept_still_renders_to_its_bytes(
+    app, client, graduate
+):
+    """Records from before files were kept (no pdf_key) render in the style of their time, so
+    the SHA-256 on /v still matches the PDF their holder has."""
+    from lms.certificates.pdf import render
+    from lms.certificates.services import paper_for
+
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    with app.app_context():
+        row = db.session.get(Certificate, cert.id)
+        old = render(paper_for(row, kept=False))
+        row.pdf_key, row.pdf_sha256 = None, hashlib.sha256(old).hexdigest()
+        db.session.commit()
+    data = client.get(f"/sertifikat/{cert.id}/unduh").data
+    assert data == old and re.search(r"nilai akhir 90(?!,)", pdf_text(data))
+
+
+def test_scores_read_the_indonesian_way_on_the_page_and_the_pdf(app, client, graduate):
+    """Issue 11, item 20: decimal commas by locale, the same on /v and on the PDF."""
+    with app.app_context():
+        from lms.quizzes.models import Attempt
+
+        db.session.execute(Attempt.__table__.update().values(percent=87.5))
+        db.session.commit()
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    assert cert.score == 87.5
+    page = app.test_client().get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "87,5" in page and "87.5" not in page
+    assert "nilai akhir 87,5" in pdf_text(client.get(f"/sertifikat/{cert.id}/unduh").data)
+    english = app.test_client()
+    english.get("/bahasa/en")
+    assert "87.5" in english.get(f"/v/{cert.code}").get_data(as_text=True)

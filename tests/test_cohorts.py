@@ -357,3 +357,32 @@ def test_odd_cohort_urls_never_answer_500(
     data = {"payload": "!!not base64!!", "starts_on": "\u202e", "seat_limit": "9" * 50}
     response = client.open(url.format(cohort=cohort_id), method=method, data=data)
     assert 200 <= response.status_code < 500, response.status_code
+
+
+def test_join_codes_cannot_be_guessed_quickly(limited_app, make_user, make_cohort):
+    """Issue 11, item 13: wrong codes are limited per address and per account; the right
+    code still works for someone else."""
+    trainer_id = make_user(role="trainer", login="pelatih@contoh.id")
+    _, code = make_cohort(trainer_id)
+    app = limited_app(JOIN_IP_LIMIT="5 per 10 minutes", JOIN_ACCOUNT_LIMIT="3 per 10 minutes")
+    guesser = app.test_client()
+    codes = [guesser.get(f"/gabung/ZZZZZ{i}").status_code for i in range(6)]
+    assert codes == [404] * 5 + [429]
+    # Right codes never count: the room on another address keeps opening the join page.
+    room = app.test_client()
+    for _ in range(8):
+        assert (
+            room.get(f"/gabung/{code}", environ_base={"REMOTE_ADDR": "10.5.5.5"}).status_code == 200
+        )
+    make_user(login="peserta@contoh.id")
+    member = app.test_client()
+    member.post(
+        "/masuk",
+        data={"login": "peserta@contoh.id", "password": "rahasia-kuat-2026"},
+        environ_base={"REMOTE_ADDR": "10.8.8.8"},
+    )
+    tries = [
+        member.post(f"/gabung/YYYYY{i}", environ_base={"REMOTE_ADDR": f"10.8.8.{i}"}).status_code
+        for i in range(4)
+    ]
+    assert tries == [404, 404, 404, 429]  # per account, whatever the address

@@ -136,6 +136,44 @@ BROKEN = [
         "'pass_mark' must be between 0 and 100",
     ),
     ("01-pengenalan/module.yaml", "title: Pengenalan", "judul: Pengenalan", "unknown key: judul"),
+    (
+        "01-pengenalan/quiz.yaml",
+        "pass_mark: 70",
+        "pass_mark: 70\nreview: sesudah",
+        "quiz.yaml:3: 'review' must be one of: after_each_attempt, after_pass, after_last_attempt",
+    ),
+    (
+        "course.yaml",
+        "version: 1",
+        "version: " + "1" * 25,
+        "'version' has at most 20 characters",
+    ),
+    ("02-praktik/task.yaml", "pass_score: 4", "pass_score: 9", "task.yaml:32: 'pass_score' is 9"),
+    ("02-praktik/task.yaml", "review: trainer_or_peer", "review: guru", "task.yaml:33: 'review'"),
+    (
+        "02-praktik/task.yaml",
+        "      - points: 2\n        description: Satu",
+        "      - points: 0\n        description: Satu",
+        "criterion 'kelengkapan-5w1h': points must rise level by level",
+    ),
+    (
+        "02-praktik/task.yaml",
+        "    max_words: 400",
+        "    max_words: 10",
+        "task.yaml:10: 'max_words' is below 'min_words'",
+    ),
+    (
+        "02-praktik/task.yaml",
+        "    max: 2",
+        "    max: 5",
+        "task.yaml:13: 'max' must be between 1 and 4",
+    ),
+    (
+        "02-praktik/task.yaml",
+        "peer_reviewers: 2",
+        "peer_reviewers: 9",
+        "'peer_reviewers' must be between 1 and 5",
+    ),
 ]
 
 
@@ -145,6 +183,35 @@ def test_check_reports_file_and_line(runner, tree, file, old, new, expected):
     result = runner.invoke(args=["courses", "check", str(tree)])
     assert result.exit_code == 1
     assert expected in result.output, result.output
+
+
+def test_check_warns_when_the_hours_do_not_match_the_content(runner, tree):
+    """Issue 18: 1 JP = 45 minutes of lessons, quizzes, exam and tasks; more than 25% off is
+    a warning (the check still passes)."""
+    result = runner.invoke(args=["courses", "check", str(tree)])
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+    edit(tree / "kursus-contoh" / "course.yaml", "hours: 2", "hours: 12")
+    result = runner.invoke(args=["courses", "check", str(tree)])
+    assert result.exit_code == 0
+    warning = "kursus-contoh/course.yaml: warning: 'hours' is 12 but the content takes"
+    assert warning in result.output
+
+
+def test_a_module_task_is_read_with_its_rubric():
+    courses, problems = load_tree(FIXTURES / "courses")
+    assert problems == []
+    [course] = courses
+    task = course.modules[1].task
+    assert task.title == "Tulis kabar desa dengan 5W+1H" and task.minutes == 45
+    assert task.submit == {
+        "text": {"min_words": 30, "max_words": 400},
+        "photos": {"min": 1, "max": 2},
+        "link": "optional",
+    }
+    assert [c["id"] for c in task.rubric] == ["kelengkapan-5w1h", "foto-dan-keterangan"]
+    assert task.max_score == 6 and task.pass_score == 4
+    assert (task.review, task.peer_reviewers) == ("trainer_or_peer", 2)
+    assert "<strong>apa, siapa" in task.instructions_html
 
 
 def test_misnamed_files_and_folders_are_reported(tree):

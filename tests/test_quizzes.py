@@ -125,7 +125,7 @@ def test_pass_a_module_quiz_and_see_explanations(app, client, enrolled):
     response = client.post(f"/percobaan/{attempt_id}", data=answer_form(paper))
     assert response.headers["Location"] == f"/percobaan/{attempt_id}/hasil"
     html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
-    assert "Nilai: 5.0 dari 5 (100.0%)" in html and "Lulus" in html
+    assert "Nilai: 5,0 dari 5 (100%)" in html and "Lulus" in html
     for q in paper:
         assert q["explanation"] in html
     course = client.get("/kursus/kursus-contoh").get_data(as_text=True)
@@ -293,7 +293,7 @@ def test_fail_and_retry_the_final_exam_within_its_limits(app, client, enrolled):
     html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
     assert "Lulus" in html and "Jawaban benar:" in html and paper[0]["explanation"] in html
     overview = client.get(f"/kursus/kursus-contoh/kuis/{qid}").get_data(as_text=True)
-    assert "Nilai terbaik Anda: 100.0%" in overview
+    assert "Nilai terbaik Anda: 100%" in overview
     assert "Anda sudah memakai semua percobaan" in overview
     refused = client.post(f"/kursus/kursus-contoh/kuis/{qid}/mulai", follow_redirects=True)
     assert "Anda sudah memakai semua percobaan" in refused.get_data(as_text=True)
@@ -453,3 +453,95 @@ def test_parallel_submits_score_once(app, client, enrolled):
     assert errors == [] and all(code == 302 for code in results)
     row = attempt_row(app, attempt_id)
     assert row.percent == 100.0 and row.submitted_at is not None
+
+
+def test_a_save_racing_the_submit_cannot_change_the_scored_answers(app, client, enrolled):
+    """Issue 11, item 8: request A opened the attempt; request B submits (scored); A's save
+    arrives afterwards. A is refused, and the stored answers are the ones that were scored."""
+    from lms.accounts.models import User
+    from lms.errors import ServiceError
+
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    with app.app_context():  # request A: the attempt is still open when it is read
+        user_a = db.session.scalar(select(User).where(User.email == enrolled))
+        attempt_a = quiz_services.get_attempt(user_a, attempt_id)
+        assert attempt_a.open
+        with app.app_context():  # request B, meanwhile: submits the right answers
+            user_b = db.session.scalar(select(User).where(User.email == enrolled))
+            attempt_b = quiz_services.get_attempt(user_b, attempt_id)
+            quiz_services.submit(user_b, attempt_b, answer_form(paper), 1)
+        with pytest.raises(ServiceError):
+            quiz_services.save_answers(user_a, attempt_a, answer_form(paper, correct=False), 1)
+    row = attempt_row(app, attempt_id)
+    assert row.percent == 100.0
+    assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
+    result = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "— salah" not in result
+
+
+def test_two_submits_with_different_answers_store_the_answers_that_were_scored(
+    app, client, enrolled
+):
+    from lms.accounts.models import User
+
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    with app.app_context():
+        user_a = db.session.scalar(select(User).where(User.email == enrolled))
+        attempt_a = quiz_services.get_attempt(user_a, attempt_id)
+        with app.app_context():
+            user_b = db.session.scalar(select(User).where(User.email == enrolled))
+            attempt_b = quiz_services.get_attempt(user_b, attempt_id)
+            quiz_services.submit(user_b, attempt_b, answer_form(paper, correct=False), 1)
+        finished = quiz_services.submit(user_a, attempt_a, answer_form(paper), 1)
+        assert finished.percent == 0.0  # the first submit won; the second changed nothing
+    row = attempt_row(app, attempt_id)
+    assert row.percent == 0.0
+    assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
+
+
+def set_review(app, mode):
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == MODULE_QUIZ))
+        quiz.settings = {**quiz.settings, "review": mode}
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("mode", "marks_after_a_fail", "answers_after_a_fail"),
+    [
+        ("after_each_attempt", True, True),
+        ("after_pass", True, False),
+        ("after_last_attempt", False, False),
+    ],
+)
+def test_the_review_setting_decides_what_a_failed_attempt_shows(
+    app, client, enrolled, mode, marks_after_a_fail, answers_after_a_fail
+):
+    """Issue 11, item 23: a failed first attempt no longer hands over every correct answer
+    unless the quiz says so; after passing, everything is shown."""
+    set_review(app, mode)
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    client.post(f"/percobaan/{attempt_id}", data=answer_form(paper, correct=False))
+    html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "Tidak lulus" in html
+    assert ("— salah" in html) is marks_after_a_fail
+    assert ("Jawaban benar:" in html) is answers_after_a_fail
+    assert (paper[0]["explanation"] in html) is answers_after_a_fail
+    attempt_id = start(client, app)
+    paper = paper_of(app, attempt_id)
+    client.post(f"/percobaan/{attempt_id}", data=answer_form(paper))
+    html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "Lulus" in html and "Jawaban benar:" in html and paper[0]["explanation"] in html
+
+
+def test_scores_are_written_with_indonesian_decimals(app, client, enrolled):
+    """Issue 11, item 20: "5,0 dari 5 (100%)", by the page's locale."""
+    attempt_id = start(client, app)
+    client.post(f"/percobaan/{attempt_id}", data=answer_form(paper_of(app, attempt_id)))
+    html = client.get(f"/percobaan/{attempt_id}/hasil").get_data(as_text=True)
+    assert "Nilai: 5,0 dari 5 (100%)" in html
+    overview = client.get(f"/kursus/kursus-contoh/kuis/{quiz_id(app, MODULE_QUIZ)}")
+    assert "Nilai terbaik Anda: 100%" in overview.get_data(as_text=True)

@@ -1,13 +1,65 @@
-"""Sign-in sessions: a fresh session at each sign-in, idle and absolute timeouts, throttling."""
+"""Sign-in sessions: a fresh session at each sign-in, idle and absolute timeouts, throttling,
+and the known-device cookie that keeps the owner's own phone out of the sign-in limits."""
 
 import time
 
-from flask import current_app, flash, request, session
+from flask import after_this_request, current_app, flash, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import db, limiter
 from . import services
+
+DEVICE_COOKIE = "perangkat"
+DEVICE_DAYS = 365
+DEVICE_ACCOUNTS = 5  # a shared family phone remembers a few accounts
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (directly, or through
+    the trusted proxy), not only when LMS_SECURE_COOKIES says so."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def cookie_secure() -> bool:
+    """Whether a cookie set now must be Secure: the same rule as the session cookie."""
+    return current_app.session_interface.get_cookie_secure(current_app)
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+
+
+def known_accounts() -> list[int]:
+    """The accounts that signed in on this browser before (from its signed cookie)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = _devices().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def _remember_device(user_id: int) -> None:
+    ids = [user_id] + [i for i in known_accounts() if i != user_id]
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            _devices().dumps(ids[:DEVICE_ACCOUNTS]),
+            max_age=DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=cookie_secure(),
+        )
+        return response
 
 
 def start(user) -> None:
@@ -18,6 +70,7 @@ def start(user) -> None:
     now = int(time.time())
     session["login_at"] = now
     session["seen_at"] = now
+    _remember_device(user.id)
 
 
 def end(user, everywhere: bool = True) -> None:
@@ -57,10 +110,20 @@ def _failed(response) -> bool:
     return response.status_code == 400
 
 
+def known_device() -> bool:
+    """Whether the account being signed in to has signed in on this browser before."""
+    if "known_device" not in g:
+        ids = known_accounts()
+        user = services.find_by_login(request.form.get("login", "")) if ids else None
+        g.known_device = user is not None and user.id in ids
+    return g.known_device
+
+
 def throttle_login(view):
     """Failed sign-ins are limited per address, per account from one address and per account.
-    Only failures count, and the per-account limit is generous, so an attacker cannot cheaply
-    lock a person out while their own correct password still works from their own address."""
+    Only failures count, and none of the limits applies on a browser where the account signed
+    in before (the signed device cookie): an attacker elsewhere cannot lock the owner out of
+    their own phone, and a busy workshop Wi-Fi address is not shut for everyone in the room."""
     limits = [
         ("LOGIN_IP_LIMIT", lambda: request.remote_addr or "-", "login-ip"),
         ("LOGIN_ACCOUNT_IP_LIMIT", _account_and_address, "login-account-ip"),
@@ -73,5 +136,6 @@ def throttle_login(view):
             key_func=key_func,
             methods=["POST"],
             deduct_when=_failed,
+            exempt_when=known_device,
         )(view)
     return view

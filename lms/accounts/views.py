@@ -15,7 +15,8 @@ from flask_login import current_user, login_required
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
-from ..web import render_form, safe_next, show_errors
+from ..links import external_url
+from ..web import attachment, render_form, safe_next, show_errors
 from . import personal_data, services, sessions
 from .forms import (
     DeleteAccountForm,
@@ -149,7 +150,14 @@ def set_language():
 
 
 def _language_cookie(response, locale: str):
-    response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(
+        "lang",
+        locale,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=sessions.cookie_secure(),
+    )
     return response
 
 
@@ -205,7 +213,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_reset(
             form.login.data or "",
-            lambda token: url_for("accounts.set_password", token=token, _external=True),
+            lambda token: external_url("accounts.set_password", token=token),
         )
         sent = True
     return render_form("accounts/forgot.html", form, sent=sent)
@@ -215,7 +223,8 @@ def forgot_password():
 @login_required
 def export_data():
     response = jsonify(personal_data.export(current_user))
-    response.headers["Content-Disposition"] = 'attachment; filename="data-akademi-kim.json"'
+    response.headers["Content-Disposition"] = attachment("data-akademi-kim.json")
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

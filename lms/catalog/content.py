@@ -20,10 +20,11 @@ from ..quizzes.types import TYPE_KEYS, TYPES
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG_RE = re.compile(rf"^{SLUG}$")
+SLUG_MAX = 80  # the database columns' size (course, module and lesson slugs)
 NUMBERED_RE = re.compile(rf"^(\d{{2}})-({SLUG})$")
 LESSON_RE = re.compile(rf"^(\d{{2}})-({SLUG})\.md$")
 LEVELS = ("dasar", "menengah", "lanjut")
-REQUIREMENTS = ("all_lessons", "module_quizzes", "final_exam")
+REQUIREMENTS = ("all_lessons", "module_quizzes", "final_exam", "tasks")
 IMAGE_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -97,6 +98,24 @@ class LessonData:
 
 
 @dataclass
+class TaskData:
+    """A module's practice task (task.yaml): what to hand in and the rubric it is reviewed on."""
+
+    title: str
+    minutes: int
+    instructions_html: str
+    submit: dict  # {"text": {"min_words", "max_words"}, "photos": {"min", "max"}, "link": …}
+    rubric: list  # [{"id", "criterion", "levels": [{"points", "description"}]}]
+    pass_score: int
+    review: str  # trainer | peer | trainer_or_peer
+    peer_reviewers: int
+
+    @property
+    def max_score(self) -> int:
+        return sum(max(level["points"] for level in c["levels"]) for c in self.rubric)
+
+
+@dataclass
 class ModuleData:
     slug: str
     position: int
@@ -105,6 +124,7 @@ class ModuleData:
     objectives: list
     lessons: list = field(default_factory=list)
     quiz: QuizData | None = None
+    task: TaskData | None = None
 
 
 @dataclass
@@ -131,6 +151,44 @@ class CourseData:
     modules: list = field(default_factory=list)
     final_exam: QuizData | None = None
     assets: dict = field(default_factory=dict)
+
+
+JP_MINUTES = 45  # one jam pelajaran, as Indonesian trainings count them
+HOURS_TOLERANCE = 0.25
+MINUTES_PER_QUESTION = 2  # a quiz without a time limit
+
+
+def quiz_minutes(quiz: QuizData) -> int:
+    """The time a quiz takes: its time limit, or two minutes a question drawn."""
+    settings = quiz.settings
+    if settings.get("time_limit_minutes"):
+        return settings["time_limit_minutes"]
+    return MINUTES_PER_QUESTION * (settings.get("questions_per_attempt") or len(quiz.questions))
+
+
+def course_minutes(course: "CourseData") -> int:
+    """Reading (lesson minutes), quizzes and exam, and practice tasks: the study time that
+    the hours (JP) on the certificate stand for."""
+    total = sum(lesson.minutes for m in course.modules for lesson in m.lessons)
+    total += sum(quiz_minutes(m.quiz) for m in course.modules if m.quiz)
+    total += sum(m.task.minutes for m in course.modules if m.task)
+    if course.final_exam is not None:
+        total += quiz_minutes(course.final_exam)
+    return total
+
+
+def hours_warnings(courses: list) -> list[str]:
+    """A warning for each course whose hours are off by more than 25% from its content."""
+    warnings = []
+    for course in courses:
+        expected = course_minutes(course) / JP_MINUTES
+        if expected and abs(course.hours - expected) > HOURS_TOLERANCE * expected:
+            warnings.append(
+                f"{course.slug}/course.yaml: warning: 'hours' is {course.hours} but the content "
+                f"takes {course_minutes(course)} minutes, about {expected:.1f} JP of "
+                f"{JP_MINUTES} minutes"
+            )
+    return warnings
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -299,6 +357,8 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
         reader.problem(
             folder, 0, "a course folder name must be a slug: lowercase letters, digits, -"
         )
+    elif len(slug) > SLUG_MAX:
+        reader.problem(folder, 0, f"a course folder name has at most {SLUG_MAX} characters")
     if not yaml_path.exists():
         reader.problem(yaml_path, 0, "course.yaml is missing")
         return None
@@ -325,6 +385,8 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
         or str(version) == ""
     ):
         reader.problem(yaml_path, data.line_of("version"), "'version' must be a number or text")
+    elif len(str(version)) > 20:
+        reader.problem(yaml_path, data.line_of("version"), "'version' has at most 20 characters")
     if data.get("language") != "id":
         reader.problem(yaml_path, data.line_of("language"), "'language' must be 'id'")
     cert_title, requires = "", []
@@ -363,6 +425,9 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
                 reader.problem(entry, 0, "a module folder is named NN-slug, e.g. 01-pengenalan")
                 continue
             number = int(match.group(1))
+            if len(match.group(2)) > SLUG_MAX:
+                reader.problem(entry, 0, f"a module slug has at most {SLUG_MAX} characters")
+                continue
             if number in positions:
                 reader.problem(entry, 0, f"two modules are numbered {match.group(1)}")
             positions[number] = entry
@@ -410,6 +475,8 @@ def load_module(reader, course, folder, position, slug) -> ModuleData | None:
             continue
         if entry.name == "quiz.yaml":
             module.quiz = load_quiz(reader, entry, f"module:{slug}")
+        elif entry.name == "task.yaml":
+            module.task = load_task(reader, course, entry)
         elif entry.suffix.lower() in IMAGE_TYPES and entry.is_file():
             continue  # read when a lesson refers to it
         elif entry.suffix == ".md":
@@ -420,6 +487,9 @@ def load_module(reader, course, folder, position, slug) -> ModuleData | None:
                 )
                 continue
             number = int(match.group(1))
+            if len(match.group(2)) > SLUG_MAX:
+                reader.problem(entry, 0, f"a lesson slug has at most {SLUG_MAX} characters")
+                continue
             if number in numbers:
                 reader.problem(entry, 0, f"two lessons are numbered {match.group(1)}")
             numbers.add(number)
@@ -431,6 +501,37 @@ def load_module(reader, course, folder, position, slug) -> ModuleData | None:
     if not module.lessons:
         reader.problem(folder, 0, "a module needs at least one lesson")
     return module
+
+
+def _image_resolver(reader, course, path: Path, lines: list[str], default_line: int):
+    """What Markdown images become: checked files of the course folder, served as media."""
+
+    def on_image(src: str, alt: str) -> str:
+        line = next((i + 1 for i, text in enumerate(lines) if src in text), default_line)
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            reader.problem(path, line, f"image '{src}' must be a file in the course folder")
+            return ""
+        if not alt.strip():
+            reader.problem(path, line, f"image '{src}' needs alt text: ![description]({src})")
+        target = (path.parent / unquote(parts.path)).resolve()
+        course_root = path.parent.parent.resolve()
+        if not target.is_relative_to(course_root) or not target.is_file():
+            reader.problem(path, line, f"image '{src}' not found")
+            return ""
+        content_type = IMAGE_TYPES.get(target.suffix.lower())
+        if content_type is None:
+            reader.problem(path, line, f"image '{src}' must be PNG, JPEG or SVG")
+            return ""
+        data = target.read_bytes()
+        if len(data) > MAX_IMAGE_BYTES:
+            reader.problem(path, line, f"image '{src}' is larger than 1 MB")
+            return ""
+        rel = target.relative_to(course_root).as_posix()
+        course.assets[rel] = AssetData(rel, content_type, data)
+        return MEDIA_PREFIX.format(course=course.slug) + rel
+
+    return on_image
 
 
 def load_lesson(reader, course, path, position, slug) -> LessonData | None:
@@ -458,30 +559,7 @@ def load_lesson(reader, course, path, position, slug) -> LessonData | None:
     if not body.strip():
         reader.problem(path, end + 2, "the lesson has no text")
 
-    def on_image(src: str, alt: str) -> str:
-        line = next((i + 1 for i, text in enumerate(lines) if src in text), end + 2)
-        parts = urlsplit(src)
-        if parts.scheme or parts.netloc or src.startswith("/"):
-            reader.problem(path, line, f"image '{src}' must be a file in the course folder")
-            return ""
-        if not alt.strip():
-            reader.problem(path, line, f"image '{src}' needs alt text: ![description]({src})")
-        target = (path.parent / unquote(parts.path)).resolve()
-        course_root = path.parent.parent.resolve()
-        if not target.is_relative_to(course_root) or not target.is_file():
-            reader.problem(path, line, f"image '{src}' not found")
-            return ""
-        content_type = IMAGE_TYPES.get(target.suffix.lower())
-        if content_type is None:
-            reader.problem(path, line, f"image '{src}' must be PNG, JPEG or SVG")
-            return ""
-        data = target.read_bytes()
-        if len(data) > MAX_IMAGE_BYTES:
-            reader.problem(path, line, f"image '{src}' is larger than 1 MB")
-            return ""
-        rel = target.relative_to(course_root).as_posix()
-        course.assets[rel] = AssetData(rel, content_type, data)
-        return MEDIA_PREFIX.format(course=course.slug) + rel
+    on_image = _image_resolver(reader, course, path, lines, end + 2)
 
     try:
         html = render_markdown(body, on_image)
@@ -500,8 +578,11 @@ QUIZ_KEYS = [
     "questions_per_attempt",
     "shuffle_options",
     "partial_credit",
+    "review",
     "questions",
 ]
+# When a trainee sees what they got wrong and the right answers (see quizzes.services).
+REVIEW_MODES = ("after_each_attempt", "after_pass", "after_last_attempt")
 
 
 def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
@@ -526,6 +607,13 @@ def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
     for flag in ("shuffle_options", "partial_credit"):
         if settings[flag] not in (True, False):
             reader.problem(path, data.line_of(flag), f"'{flag}' must be true or false")
+    if "review" in data:
+        if data["review"] not in REVIEW_MODES:
+            reader.problem(
+                path, data.line_of("review"), f"'review' must be one of: {', '.join(REVIEW_MODES)}"
+            )
+        else:
+            settings["review"] = data["review"]
     questions_data = data.get("questions")
     if not isinstance(questions_data, list) or not questions_data:
         reader.problem(path, data.line, "'questions' must list at least one question")
@@ -577,3 +665,162 @@ def load_question(reader, path, q, default_line, ids) -> dict | None:
         "explanation": explanation,
         **TYPES[qtype].normalise(q),
     }
+
+
+TASK_KEYS = [
+    "title",
+    "minutes",
+    "instructions",
+    "submit",
+    "rubric",
+    "pass_score",
+    "review",
+    "peer_reviewers",
+]
+TASK_REVIEWS = ("trainer", "peer", "trainer_or_peer")
+MAX_WORDS = 5000
+MAX_PHOTOS = 4
+
+
+def _mapping(reader, path, data, key) -> dict | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        reader.problem(path, data.line_of(key), f"'{key}' must be a mapping")
+        return None
+    return value
+
+
+def _load_submit(reader, path, data) -> dict:
+    submit = _mapping(reader, path, data, "submit")
+    if submit is None:
+        reader.problem(path, data.line, "'submit' must say what to hand in: text, photos, link")
+        return {}
+    reader.unknown_keys(path, submit, ["text", "photos", "link"])
+    result: dict = {}
+    text = _mapping(reader, path, submit, "text")
+    if text is not None:
+        reader.unknown_keys(path, text, ["min_words", "max_words"])
+        low = reader.integer(path, text, "min_words", minimum=1, maximum=MAX_WORDS)
+        high = reader.integer(path, text, "max_words", minimum=1, maximum=MAX_WORDS)
+        if isinstance(low, int) and isinstance(high, int):
+            if high < low:
+                reader.problem(path, text.line_of("max_words"), "'max_words' is below 'min_words'")
+            result["text"] = {"min_words": low, "max_words": high}
+    photos = _mapping(reader, path, submit, "photos")
+    if photos is not None:
+        reader.unknown_keys(path, photos, ["min", "max"])
+        low = reader.integer(path, photos, "min", minimum=1, maximum=MAX_PHOTOS)
+        high = reader.integer(path, photos, "max", minimum=1, maximum=MAX_PHOTOS)
+        if isinstance(low, int) and isinstance(high, int):
+            if high < low:
+                reader.problem(path, photos.line_of("max"), "'max' is below 'min'")
+            result["photos"] = {"min": low, "max": high}
+    if "link" in submit:
+        if submit["link"] not in ("required", "optional"):
+            reader.problem(path, submit.line_of("link"), "'link' must be required or optional")
+        else:
+            result["link"] = submit["link"]
+    if not ({"text", "photos", "link"} & set(submit)):
+        reader.problem(path, submit.line, "'submit' needs at least one of: text, photos, link")
+    return result
+
+
+def _load_rubric(reader, path, data) -> list:
+    rubric = data.get("rubric")
+    if not isinstance(rubric, list) or not 2 <= len(rubric) <= 6:
+        reader.problem(path, data.line_of("rubric"), "'rubric' must list 2 to 6 criteria")
+        return []
+    criteria, ids = [], set()
+    for item in rubric:
+        if not isinstance(item, dict):
+            reader.problem(path, data.line_of("rubric"), "each criterion must be a mapping")
+            continue
+        reader.unknown_keys(path, item, ["id", "criterion", "levels"])
+        cid = item.get("id")
+        if not isinstance(cid, str) or not SLUG_RE.match(cid) or len(cid) > SLUG_MAX:
+            reader.problem(path, item.line, "'id' must be a slug: lowercase letters, digits and -")
+            continue
+        if cid in ids:
+            reader.problem(path, item.line, f"criterion id '{cid}' is used twice")
+        ids.add(cid)
+        name = reader.text(path, item, "criterion")
+        levels = item.get("levels")
+        if not isinstance(levels, list) or not 2 <= len(levels) <= 4:
+            reader.problem(path, item.line_of("levels"), f"criterion '{cid}': list 2 to 4 levels")
+            continue
+        parsed = []
+        for level in levels:
+            if not isinstance(level, dict):
+                reader.problem(path, item.line_of("levels"), "each level must be a mapping")
+                continue
+            reader.unknown_keys(path, level, ["points", "description"])
+            points = reader.integer(path, level, "points", minimum=0, maximum=100)
+            description = reader.text(path, level, "description", max_len=500)
+            if isinstance(points, int) and description:
+                parsed.append({"points": points, "description": description})
+        if len(parsed) == len(levels):
+            points = [level["points"] for level in parsed]
+            if points != sorted(set(points)):
+                reader.problem(
+                    path,
+                    item.line_of("levels"),
+                    f"criterion '{cid}': points must rise level by level",
+                )
+            criteria.append({"id": cid, "criterion": name, "levels": parsed})
+    return criteria
+
+
+def load_task(reader: Reader, course: CourseData, path: Path) -> TaskData | None:
+    """A module's practice task. Problems are reported like every other file's."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        reader.problem(path, 1, "the file is not UTF-8 text")
+        return None
+    data = reader.yaml(path, raw)
+    if data is None:
+        return None
+    reader.unknown_keys(path, data, TASK_KEYS)
+    title = reader.text(path, data, "title")
+    minutes = reader.integer(path, data, "minutes", minimum=1, maximum=600)
+    instructions = reader.text(path, data, "instructions", max_len=20_000)
+    submit = _load_submit(reader, path, data)
+    rubric = _load_rubric(reader, path, data)
+    review = data.get("review")
+    if review not in TASK_REVIEWS:
+        reader.problem(
+            path, data.line_of("review"), f"'review' must be one of: {', '.join(TASK_REVIEWS)}"
+        )
+    peers = 0
+    if review in ("peer", "trainer_or_peer"):
+        peers = reader.integer(path, data, "peer_reviewers", minimum=1, maximum=5) or 0
+    elif "peer_reviewers" in data:
+        reader.problem(path, data.line_of("peer_reviewers"), "'peer_reviewers' needs peer review")
+    task = TaskData(
+        title=title,
+        minutes=minutes or 1,
+        instructions_html="",
+        submit=submit,
+        rubric=rubric,
+        pass_score=0,
+        review=review if review in TASK_REVIEWS else "trainer",
+        peer_reviewers=peers,
+    )
+    pass_score = reader.integer(path, data, "pass_score", minimum=1, maximum=1000)
+    if isinstance(pass_score, int):
+        if rubric and pass_score > task.max_score:
+            reader.problem(
+                path,
+                data.line_of("pass_score"),
+                f"'pass_score' is {pass_score} but the rubric gives at most {task.max_score}",
+            )
+        task.pass_score = pass_score
+    if instructions:
+        lines = raw.splitlines()
+        line = data.line_of("instructions")
+        task.instructions_html = render_markdown(
+            instructions, _image_resolver(reader, course, path, lines, line)
+        )
+    return task

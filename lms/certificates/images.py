@@ -4,7 +4,7 @@ import io
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import ServiceError
 from ..extensions import db
@@ -13,6 +13,9 @@ from .models import StoredImage
 MAX_BYTES = 1024 * 1024
 MAX_PIXELS = 2000
 MIN_PIXELS = 16
+# Text chunks in an uploaded PNG are metadata we throw away: refuse big ones early.
+PngImagePlugin.MAX_TEXT_CHUNK = 64 * 1024
+PngImagePlugin.MAX_TEXT_MEMORY = 256 * 1024
 
 
 def store_image(data: bytes) -> StoredImage:
@@ -40,7 +43,13 @@ def store_image(data: bytes) -> StoredImage:
                 )
             image.load()
             converted = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,  # e.g. a text chunk that decompresses beyond the limits above
+        Image.DecompressionBombError,
+    ) as e:
         raise ServiceError(_l("Upload a PNG or JPEG image."), 400) from e
     out = io.BytesIO()
     converted.save(out, format="PNG", optimize=True)

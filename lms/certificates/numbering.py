@@ -14,6 +14,7 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 16  # 16 symbols of 5 bits: 80 bits
 PATTERN_KEYS = {"seq", "code", "month_roman", "month", "year"}
+NUMBER_MAX = 100  # the column's size
 
 
 def new_code() -> str:
@@ -43,6 +44,11 @@ def pattern_problem(pattern: str) -> str | None:
     except (KeyError, ValueError, IndexError, AttributeError) as e:
         return str(e) or "invalid"
     return None
+
+
+def longest(pattern: str, code: str) -> int:
+    """The longest number the pattern can produce (a million certificates in a year)."""
+    return len(pattern.format(seq=999_999, code=code, month_roman="VIII", month=12, year=9999))
 
 
 def next_seq(issuer_id: int, year: int, count: int = 1) -> int:

@@ -51,6 +51,7 @@ class Paper:
     verify_url: str
     logo: bytes | None = None
     signature: bytes | None = None
+    score_text: str | None = None  # the score as printed; None: the first releases' style
 
 
 def indonesian_date(value: date) -> str:
@@ -140,7 +141,7 @@ def draw(canvas: Canvas, paper: Paper) -> None:
         f"{paper.hours} jam pelajaran (JP) · selesai pada {indonesian_date(paper.completed_on)}"
     )
     if paper.score is not None:
-        details += f" · nilai akhir {paper.score:g}"
+        details += f" · nilai akhir {paper.score_text or format(paper.score, 'g')}"
     _centred(canvas, details, REGULAR, 11, PAGE_H - 410)
 
     # Verification: QR code of the public URL, and the URL in text.

@@ -12,7 +12,8 @@ from ..accounts.forms import EmptyForm, region_fields
 from ..catalog import services as catalog
 from ..certificates import services as certificates
 from ..errors import FormErrors, ServiceError
-from ..extensions import db
+from ..extensions import db, limiter
+from ..links import external_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
 from ..web import render_form, show_errors
 from . import importer, services
@@ -172,7 +173,7 @@ def code(cohort_id):
 
 
 def join_url(code: str) -> str:
-    return current_app.config["BASE_URL"] + url_for("cohorts.join", code=code)
+    return external_url("cohorts.join", code=code)
 
 
 @bp.route("/kelas/<id:cohort_id>/poster")
@@ -249,12 +250,11 @@ def confirm_import(cohort_id):
 
 
 def _links_page(cohort, links):
-    base = current_app.config["BASE_URL"]
     return render_template(
         "cohorts/links.html",
         cohort=cohort,
         links=links,
-        base=base,
+        link_for=lambda token: external_url("accounts.set_password", token=token),
         join_link=join_url(cohort.join_code) if cohort.join_code else None,
         days=current_app.config.get("SETUP_LINK_DAYS", 30),
     )
@@ -287,7 +287,31 @@ def join_form():
     return render_template("cohorts/join_form.html", form=form)
 
 
+def _not_found(response) -> bool:
+    return response.status_code == 404
+
+
+def _account() -> str:
+    return str(current_user.id) if current_user.is_authenticated else "-"
+
+
+def throttle_guesses(view):
+    """Wrong join codes are limited per address and per signed-in account: codes cannot be
+    found by trying many in a row. Right codes never count."""
+    view = limiter.shared_limit(
+        lambda: current_app.config["JOIN_IP_LIMIT"], scope="join-ip", deduct_when=_not_found
+    )(view)
+    return limiter.shared_limit(
+        lambda: current_app.config["JOIN_ACCOUNT_LIMIT"],
+        scope="join-account",
+        key_func=_account,
+        deduct_when=_not_found,
+        exempt_when=lambda: not current_user.is_authenticated,
+    )(view)
+
+
 @bp.route("/gabung/<code>", methods=["GET"])
+@throttle_guesses
 def join(code):
     cohort = services.find_by_code(code)
     if cohort is None:
@@ -312,6 +336,7 @@ def join(code):
 
 @bp.route("/gabung/<code>", methods=["POST"])
 @login_required
+@throttle_guesses
 def join_post(code):
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -99,9 +99,26 @@ class QuizState:
         return None
 
     @property
+    def review(self) -> str:
+        """The quiz's `review` setting; by default module quizzes show everything after each
+        attempt and final exams show the right answers once passed or out of attempts."""
+        default = "after_pass" if is_final(self.quiz) else "after_each_attempt"
+        return self.settings.get("review") or default
+
+    @property
+    def settled(self) -> bool:
+        """Passed, or no attempt left: nothing left to protect by hiding the answers."""
+        return self.passed or self.attempts_left == 0
+
+    @property
+    def show_marks(self) -> bool:
+        """Whether the result page marks each answer right or wrong."""
+        return self.review != "after_last_attempt" or self.settled
+
+    @property
     def reveal_answers(self) -> bool:
-        """Final exams show correct answers only once passed or with no attempts left."""
-        return not is_final(self.quiz) or self.passed or self.attempts_left == 0
+        """Whether the result page shows the correct answers and explanations."""
+        return self.review == "after_each_attempt" or self.settled
 
     @property
     def question_count(self) -> int:
@@ -235,27 +252,47 @@ def save_answers(user, attempt: Attempt, form, page: int) -> None:
         raise ServiceError(
             _l("The answers sent do not match this quiz. Reload the page and try again."), 400
         ) from e
-    merged = {**(attempt.answers or {}), **answers}
-    attempt.answers = {k: v for k, v in merged.items() if v is not None}
+    stored = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(answers=_merged(attempt, answers))
+        .execution_options(synchronize_session=False)
+    )
+    if stored.rowcount != 1:  # a parallel request finished the attempt meanwhile
+        db.session.rollback()
+        raise ServiceError(_l("This attempt is already finished."))
     db.session.commit()
+
+
+def _merged(attempt: Attempt, answers: dict) -> dict:
+    merged = {**(attempt.answers or {}), **answers}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 def score_paper(paper: list, answers: dict, partial: bool) -> float:
     return sum(TYPES[q["type"]].score(q, answers.get(q["id"]), partial) for q in paper)
 
 
-def _finish(attempt: Attempt, now: datetime, timed_out: bool) -> bool:
-    """Score and close the attempt once; False if it was already closed (a double submit)."""
+def _finish(attempt: Attempt, now: datetime, timed_out: bool, answers: dict | None = None) -> bool:
+    """Score and close the attempt once; False if it was already closed (a double submit).
+    The answers scored and the score are written by the same statement, so what the result
+    page shows is always what was scored."""
     quiz = db.session.get(Quiz, attempt.quiz_id)
     partial = bool(quiz.settings.get("partial_credit"))
-    points = round(score_paper(attempt.paper, attempt.answers or {}, partial), 4)
+    answers = (attempt.answers or {}) if answers is None else answers
+    points = round(score_paper(attempt.paper, answers, partial), 4)
     percent = round(100 * points / attempt.max_points, 1) if attempt.max_points else 0.0
     passed = percent >= quiz.settings.get("pass_mark", 0)
     result = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
         .values(
-            submitted_at=now, points=points, percent=percent, passed=passed, timed_out=timed_out
+            submitted_at=now,
+            answers=answers,
+            points=points,
+            percent=percent,
+            passed=passed,
+            timed_out=timed_out,
         )
         .execution_options(synchronize_session=False)
     )
@@ -287,8 +324,15 @@ def submit(user, attempt: Attempt, form, page: int) -> Attempt:
         return attempt
     now = timeutil.utcnow()
     if in_time(attempt, now):
-        save_answers(user, attempt, form, page)
-        _finish(attempt, now, timed_out=False)
+        if not 1 <= page <= page_count(attempt):
+            raise ServiceError(_l("This page of the quiz does not exist."), 400)
+        try:
+            answers = read_answers(attempt, form, page_question_ids(attempt, page))
+        except AnswerError as e:
+            raise ServiceError(
+                _l("The answers sent do not match this quiz. Reload the page and try again."), 400
+            ) from e
+        _finish(attempt, now, timed_out=False, answers=_merged(attempt, answers))
     else:
         close_if_expired(attempt, now)
     db.session.commit()

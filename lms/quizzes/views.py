@@ -124,4 +124,5 @@ def result(attempt_id):
         state=state,
         items=services.result_items(attempt, bool(quiz.settings.get("partial_credit"))),
         reveal=state.reveal_answers,
+        marks=state.show_marks,
     )

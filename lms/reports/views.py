@@ -11,7 +11,7 @@ from ..accounts.forms import EmptyForm
 from ..catalog import services as catalog
 from ..cohorts import services as cohorts
 from ..permissions import can_run_cohorts, can_see_overview, require
-from ..web import render_reset_link
+from ..web import attachment, render_reset_link
 from . import charts, exports, services
 
 bp = Blueprint("reports", __name__)
@@ -187,7 +187,8 @@ def export_csv(cohort_id):
     headers, table, name = _export_table(cohort)
     return exports.to_csv(headers, table), {
         "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{name}.csv"',
+        "Content-Disposition": attachment(f"{name}.csv"),
+        "Cache-Control": "no-store",
     }
 
 
@@ -198,7 +199,8 @@ def export_xlsx(cohort_id):
     headers, table, name = _export_table(cohort)
     return exports.to_xlsx(_("Trainees"), headers, table), {
         "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f'attachment; filename="{name}.xlsx"',
+        "Content-Disposition": attachment(f"{name}.xlsx"),
+        "Cache-Control": "no-store",
     }
 
 

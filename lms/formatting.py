@@ -1,0 +1,29 @@
+"""Numbers as Indonesians write them (5,0 dari 5; 95,5%; sekitar 1,1 jam), by the page's locale
+through Babel; the certificate PDF (always Indonesian) uses the same functions."""
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+
+
+def _locale(locale=None) -> str:
+    return str(locale or get_locale() or "id")
+
+
+def number(value, digits: int = 1, locale=None) -> str:
+    """A number with exactly `digits` decimals: 5,0 · 12,5 (id), 5.0 · 12.5 (en)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale(locale))
+
+
+def percent(value, locale=None) -> str:
+    """A score in percent, without needless decimals: 100% · 95,5% (id), 95.5% (en)."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.#", locale=_locale(locale)) + "%"
+
+
+def register(app) -> None:
+    app.add_template_filter(number, "num")
+    app.add_template_filter(percent, "pct")
