@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app lms
 
-.PHONY: run test setup setup-dev system-deps translations extract-messages lint clean
+.PHONY: run test setup setup-dev system-deps translations extract-messages lint clean base-url
 
 # Debian tools the tests use: zbarimg reads QR codes on rendered certificates, Chromium runs
 # the browser tests (tests/browser), Java runs the Nu HTML checker.
@@ -35,11 +35,21 @@ extract-messages: $(VENV)/.deps
 		-o lms/translations/messages.pot .
 	$(BIN)/pybabel -q update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
+# Links printed on posters, certificates and in emails use this address: the one being
+# served, unless LMS_BASE_URL says otherwise. `make run` is the demo (LMS_DEMO=1).
+BASE_URL := $(or $(LMS_BASE_URL),http://127.0.0.1:$(PORT))
+
+run: export LMS_BASE_URL = $(BASE_URL)
+run: export LMS_DEMO ?= 1
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) courses import
 	$(FLASK) demo-accounts
+	@echo "Akademi KIM: $(BASE_URL)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+base-url:
+	@echo $(BASE_URL)
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \

@@ -83,6 +83,12 @@ def utc_from_iso(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
 
 
+def served_elsewhere() -> bool:
+    """Whether this request reached the app at another address than LMS_BASE_URL (the one
+    every printed and sent link uses): worth a warning to admins."""
+    return request.url_root.rstrip("/") != current_app.config["BASE_URL"].rstrip("/")
+
+
 def register_template_helpers(app):
     app.add_template_global(input_attrs)  # macros imported without context need it
     app.add_template_filter(requirement_label)
@@ -99,6 +105,7 @@ def register_template_helpers(app):
             "region_name": regions.name,
             "permissions": permissions,
             "level_label": level_label,
+            "served_elsewhere": served_elsewhere,
         }
 
 

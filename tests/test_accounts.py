@@ -51,6 +51,8 @@ def test_phone_forms_normalise_to_one_number():
         "6281234567890",
         "0812 3456 7890",
         "0812.3456.7890",
+        "+62 0812 3456 7890",  # issue 11, item 21: the country code before the 0
+        "62 0812-3456-7890",
     ):
         assert normalize_phone(raw) == "+6281234567890"
     for bad in ("021345678", "12345", "0812", "+1 555 1234567", "08123456789012345", "abc"):
@@ -267,3 +269,15 @@ def test_demo_accounts_only_on_an_empty_database(app, runner, make_user):
     assert "no demo accounts created" in second.output
     with app.app_context():
         assert db.session.query(User).count() == 3
+
+
+def test_a_typed_password_is_never_written_back_into_the_page(client, make_user):
+    """Issue 11, item 21: neither the kabupaten round trip nor an error echoes the password."""
+    secret = "rahasia-Bireuen-99"
+    round_trip = client.post(
+        "/daftar", data={"password": secret, "province": "11", "pick_province": "1"}
+    ).get_data(as_text=True)
+    assert secret not in round_trip and "Kabupaten Bireuen" in round_trip
+    refused = client.post("/daftar", data=form(password=secret, consent=None))
+    assert refused.status_code == 400 and secret not in refused.get_data(as_text=True)
+    assert "ketik ulang" in refused.get_data(as_text=True)

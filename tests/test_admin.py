@@ -3,6 +3,8 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.extensions import db
 
+from .conftest import PASSWORD
+
 
 def test_admin_finds_users_by_name_email_or_phone(client, make_user, auth):
     make_user(role="admin", login="admin@contoh.id", full_name="Admin")
@@ -79,3 +81,31 @@ def test_only_admins_manage_users(client, make_user, auth):
     auth.login("pelatih@contoh.id")
     assert client.get("/admin/pengguna").status_code == 403
     assert client.post(f"/admin/pengguna/{target}/peran", data={"role": "admin"}).status_code == 403
+
+
+def test_an_admin_lands_on_the_admin_home_with_grouped_links(client, make_user, auth, issuer):
+    """Issue 11, items 21 and 24: after sign-in an admin sees the admin home; the menu has one
+    Admin entry instead of each admin page."""
+    make_user(role="admin", login="admin@contoh.id")
+    make_user(login="siti@contoh.id")
+    response = auth.login("admin@contoh.id")
+    assert response.headers["Location"] == "/admin"
+    html = client.get("/admin").get_data(as_text=True)
+    for link in ("/admin/pengguna", "/admin/kelas", "/admin/sertifikat", "/admin/penerbit"):
+        assert f'href="{link}"' in html, link
+    menu = html.split('aria-label="Menu utama"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/admin"' in menu and "/admin/pengguna" not in menu
+    assert "/admin/penerbit" not in menu and "/admin/sertifikat" not in menu
+    assert "<strong>1</strong> peserta" in html
+
+
+def test_admins_are_warned_when_the_page_is_served_at_another_address(client, make_user, auth):
+    """Issue 11, item 15: the links that leave the app use LMS_BASE_URL; an admin who opens
+    the app at another address is told so."""
+    make_user(role="admin", login="admin@contoh.id")
+    auth.login("admin@contoh.id")
+    assert "LMS_BASE_URL" not in client.get("/admin").get_data(as_text=True)
+    forged = {"base_url": "http://10.0.0.5:8080"}
+    client.post("/masuk", data={"login": "admin@contoh.id", "password": PASSWORD}, **forged)
+    page = client.get("/admin", **forged).get_data(as_text=True)
+    assert "LMS_BASE_URL" in page and "http://10.0.0.5:8080" in page and "http://localhost" in page

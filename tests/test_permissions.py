@@ -108,6 +108,7 @@ MATRIX = [
         "/kursus/kursus-contoh/pelajaran/{lesson}/selesai",
         {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN},
     ),
+    ("GET", "/admin", ADMIN_ONLY),
     ("GET", "/admin/pengguna", {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}),
     (
         "POST",

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import PasswordInput
 
 from .. import regions
 from .models import ROLES
@@ -30,8 +29,9 @@ class RegionMixin:
 class RegisterForm(RegionMixin, FlaskForm):
     full_name = StringField(_l("Full name"))
     login = StringField(_l("Email or mobile number"))
-    # Kept across the "show kabupaten/kota" round trip, so nobody types it twice.
-    password = PasswordField(_l("Password"), widget=PasswordInput(hide_value=False))
+    # Never written back into the page: after an error or the "show kabupaten/kota" round trip
+    # the person types it again (the field comes after the region, so that is rarely needed).
+    password = PasswordField(_l("Password"))
     consent = BooleanField(_l("I have read and agree to the privacy notice"))
     submit = SubmitField(_l("Register"))
 

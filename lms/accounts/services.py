@@ -37,16 +37,17 @@ def _common_passwords() -> frozenset:
 
 
 def normalize_phone(raw: str) -> str | None:
-    """08…, 628…, +628… (spaces, dots and dashes ignored) → +628…; None if not a mobile number."""
+    """08…, 628…, +628…, +62 08… (spaces, dots and dashes ignored) → +628…; None if not a
+    mobile number."""
     digits = re.sub(r"[\s.\-()]", "", raw or "")
     if digits.startswith("+62"):
         digits = digits[3:]
     elif digits.startswith("62"):
         digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = digits[1:]
-    else:
+    elif not digits.startswith("0"):
         return None
+    if digits.startswith("0"):  # 0812…, and the common +62 0812… / 62 0812…
+        digits = digits[1:]
     phone = "+62" + digits
     return phone if PHONE_RE.match(phone) else None
 

@@ -16,6 +16,7 @@ from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
 from ..links import external_url
+from ..permissions import is_admin
 from ..web import attachment, render_form, safe_next, show_errors
 from . import personal_data, services, sessions
 from .forms import (
@@ -39,7 +40,10 @@ def load_user(session_id):
 
 
 def landing_url(user) -> str:
-    """Where a person goes after signing in: the next lesson of what they were learning."""
+    """Where a person goes after signing in: an admin to the admin home, anyone else to the
+    next lesson of what they were learning."""
+    if is_admin(user):
+        return url_for("admin.home")
     return catalog.resume_url(user) or url_for("catalog.my_learning")
 
 

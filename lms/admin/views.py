@@ -7,10 +7,17 @@ from ..accounts.forms import RoleForm
 from ..accounts.models import User
 from ..errors import ServiceError
 from ..extensions import db
-from ..permissions import can_manage_users, require
+from ..permissions import can_manage_users, is_admin, require
 from ..web import render_reset_link
+from . import services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("")
+@require(is_admin)
+def home():
+    return render_template("admin/home.html", summary=services.summary())
 
 
 @bp.route("/pengguna")

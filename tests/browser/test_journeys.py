@@ -25,10 +25,10 @@ def register(v, name, login, navigate=True):
         v.goto("/daftar")
     page.get_by_label("Nama lengkap").fill(name)
     page.get_by_label("Email atau nomor HP").fill(login)
-    page.get_by_label("Kata sandi").fill("kopi-gayo-2026")
     page.get_by_label("Provinsi").select_option(label="Aceh")
     page.get_by_role("button", name="Tampilkan kabupaten/kota").click()
     page.get_by_label("Kabupaten/kota").select_option(label="Kabupaten Bireuen")
+    page.get_by_label("Kata sandi").fill("kopi-gayo-2026")  # below the region: never lost
     page.get_by_label("Saya sudah membaca dan menyetujui pemberitahuan privasi").check()
     page.get_by_role("button", name="Daftar", exact=True).click()
     page.wait_for_load_state()
