@@ -143,3 +143,6 @@ def register_cli(app):
     from .jobs.cli import worker
 
     app.cli.add_command(worker)
+    from .notifications.cli import notify_cli
+
+    app.cli.add_command(notify_cli)

@@ -54,6 +54,10 @@ def build_config(instance_path: str) -> dict:
         # A cohort dashboard's figures are kept this long per server process.
         "DASHBOARD_CACHE_SECONDS": int(_env("DASHBOARD_CACHE_SECONDS", 20)),
         "REDIS_URL": _env("REDIS_URL", ""),
+        # A running job that has not reported progress for this long died with its worker.
+        "JOB_STALE_MINUTES": int(_env("JOB_STALE_MINUTES", 10)),
+        # Demo mode (make run): the seeded unit's stand-in signatory may issue certificates.
+        "DEMO_MODE": _env("DEMO", "0") == "1",
         # Files made by jobs (ZIPs): shared storage when several servers run.
         "FILES_DIR": _env("FILES_DIR", str(Path(instance_path) / "files")),
         # Shared counters in Redis when several servers run; in memory for one process.

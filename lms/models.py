@@ -19,4 +19,5 @@ from .certificates.models import (  # noqa: F401
 )
 from .cohorts.models import Cohort, CohortMember, CohortTrainer  # noqa: F401
 from .jobs.models import Job  # noqa: F401
+from .notifications.models import OutboxEmail  # noqa: F401
 from .quizzes.models import Attempt  # noqa: F401

@@ -34,6 +34,17 @@ def can_manage_cohort(user, trainer_ids) -> bool:
     return is_trainer(user) and user.id in set(trainer_ids)
 
 
+def can_make_password_link(actor, user) -> bool:
+    """Who may make a one-time link that sets `user`'s password (and so sign in as them).
+
+    Admins: anyone. A trainer: only a trainee account whose owner has never set a password
+    (an account the trainer's import created); an account someone already uses, and every
+    trainer or admin account, can only be reset by an admin or by its owner's own email."""
+    if is_admin(actor):
+        return True
+    return is_trainer(actor) and user.role == "trainee" and not user.has_password
+
+
 def can_see_overview(user) -> bool:
     """The organisers' overview of every cohort (Kominfo staff are admins)."""
     return is_admin(user)

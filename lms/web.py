@@ -1,13 +1,14 @@
 """Small helpers shared by views and templates."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from . import permissions, regions
+from .links import external_url
 
 
 def safe_next(default: str) -> str:
@@ -74,10 +75,16 @@ def level_label(level: str) -> str:
     return str(LEVELS.get(level, level))
 
 
+def utc_from_iso(value: str) -> datetime:
+    """An ISO time such as 2026-12-04T03:00:00Z as the naive UTC time the app stores."""
+    return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
+
+
 def register_template_helpers(app):
     app.add_template_global(input_attrs)  # macros imported without context need it
     app.add_template_filter(requirement_label)
     app.add_template_filter(date.fromisoformat, "todate")
+    app.add_template_filter(utc_from_iso, "todatetime")
 
     @app.context_processor
     def helpers():
@@ -96,6 +103,6 @@ def render_reset_link(user, token: str):
     return render_template(
         "admin/reset_link.html",
         person=user,
-        link=url_for("accounts.set_password", token=token, _external=True),
+        link=external_url("accounts.set_password", token=token),
         hours=current_app.config["STAFF_RESET_LINK_HOURS"],
     )

@@ -3,6 +3,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 from sqlalchemy import event, select, text
@@ -59,9 +60,24 @@ def app_config(url: str) -> dict:
     }
 
 
+class ClosingClient(FlaskClient):
+    """Reads each response to its end and closes it, as a WSGI server does, so work that runs
+    after the response (emails from the outbox) has happened when the call returns."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+def make_app(config: dict):
+    app = create_app(config)
+    app.test_client_class = ClosingClient
+    return app
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app(app_config(database_url(tmp_path_factory)))
+    app = make_app(app_config(database_url(tmp_path_factory)))
     reset_database(app)
     with app.app_context():
         upgrade()
@@ -256,7 +272,7 @@ def limited_app(app):
 
     def make(**overrides):
         config = {**app_config(app.config["SQLALCHEMY_DATABASE_URI"]), "RATELIMIT_ENABLED": True}
-        return create_app({**config, **overrides})
+        return make_app({**config, **overrides})
 
     yield make
     limiter.reset()

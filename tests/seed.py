@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from lms.accounts.models import User
-from lms.accounts.services import NO_PASSWORD
+from lms.accounts.models import NO_PASSWORD, User
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, Enrolment, LessonProgress, Quiz
 from lms.certificates.models import Certificate, Issuer

@@ -64,7 +64,7 @@ def errors_of(response):
 def test_register_errors_stand_next_to_fields_in_indonesian(client, make_user):
     make_user(login="081234567890")
     cases = [
-        (form(login="081234567890"), "Nomor HP ini sudah terdaftar"),
+        (form(login="081234567890"), "Nomor ini tidak dapat dipakai di sini"),
         (form(login="0212345"), "nomor HP Indonesia seperti"),
         (form(password="pendek"), "minimal 8 karakter"),
         (form(password="bismillah"), "terlalu umum"),
@@ -87,7 +87,7 @@ def test_duplicate_email_is_refused_case_insensitively(app, client, make_user):
     make_user(login="budi@contoh.id")
     response = client.post("/daftar", data=form(login="Budi@Contoh.ID"))
     assert response.status_code == 400
-    assert "Email ini sudah terdaftar" in errors_of(response)
+    assert "Email ini tidak dapat dipakai di sini" in errors_of(response)
     with app.app_context():
         assert db.session.query(User).count() == 1
 
@@ -172,7 +172,7 @@ def test_edit_profile(app, client, make_user, auth):
         },
     )
     assert taken.status_code == 400
-    assert "Nomor HP ini sudah terdaftar" in taken.get_data(as_text=True)
+    assert "Nomor ini tidak dapat dipakai di sini" in taken.get_data(as_text=True)
 
     response = client.post(
         "/akun",

@@ -163,8 +163,12 @@ def test_verification_page_and_api(app, client, graduate):
     )
     assert api["pdf_sha256"] == cert.pdf_sha256
 
+    # Issue 11, item 3: a printed number (they run in sequence) reveals only that it exists.
     by_number = anonymous.get("/v", query_string={"kode": cert.number})
-    assert by_number.headers["Location"] == f"/v/{cert.code}"
+    assert by_number.status_code == 200
+    html = by_number.get_data(as_text=True)
+    assert f"Sertifikat dengan nomor {cert.number} ada" in html and "Kementerian" in html
+    assert "Siti" not in html and cert.code not in html and "Sertifikat sah" not in html
     assert (
         anonymous.get("/v", query_string={"kode": pretty}).headers["Location"] == f"/v/{cert.code}"
     )
@@ -397,3 +401,126 @@ def test_parallel_claims_get_distinct_consecutive_numbers(app, sample_course, ma
 
 def db_is_postgres(app) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def test_a_revoked_certificate_is_not_handed_out_again(app, client, graduate, make_user):
+    """Issue 11, item 11: the PDF of a revoked certificate is refused with a page that explains
+    and links to the verification page."""
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    admin = admin_client(app, make_user)
+    admin.post(f"/admin/sertifikat/{cert.id}/cabut", data={"revoke-reason": "Data tidak sah"})
+    for who in (client, admin):
+        response = who.get(f"/sertifikat/{cert.id}/unduh")
+        assert response.status_code == 410
+        html = response.get_data(as_text=True)
+        assert response.content_type.startswith("text/html")
+        assert "sudah dicabut" in html and "Data tidak sah" in html and f"/v/{cert.code}" in html
+
+
+def test_revocation_is_not_undone_by_claiming_again(app, client, graduate, make_user):
+    """Issue 11, item 17: a revoked certificate blocks a new claim (page, form and bulk issue)
+    until an admin allows it or reissues; /v shows when it was revoked."""
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    admin = admin_client(app, make_user)
+    admin.post(f"/admin/sertifikat/{cert.id}/cabut", data={"revoke-reason": "Data tidak sah"})
+
+    course_page = client.get("/kursus/kursus-contoh").get_data(as_text=True)
+    assert "Klaim sertifikat" not in course_page
+    page = client.get("/kursus/kursus-contoh/sertifikat", follow_redirects=True)
+    assert "telah dicabut" in page.get_data(as_text=True)
+    refused = client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    assert refused.status_code in (302, 403)
+    assert len(certificate(app)) == 1
+    with app.app_context():
+        from lms.certificates import services
+
+        user = db.session.scalar(select(User).where(User.email == graduate))
+        course = services.catalog.get_course("kursus-contoh")
+        assert services.eligible_without_certificate(course, [user]) == []
+
+    verify = app.test_client().get(f"/v/{cert.code}").get_data(as_text=True)
+    assert "Dicabut" in verify and "pada " in verify and "2026" in verify
+
+    # The admin allows a new claim: the trainee claims a fresh certificate.
+    assert "Izinkan klaim baru" in admin.get(f"/admin/sertifikat/{cert.id}").get_data(as_text=True)
+    admin.post(f"/admin/sertifikat/{cert.id}/izinkan-klaim")
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    old, new = certificate(app)
+    assert new.valid and new.code != old.code
+
+
+def test_a_revoked_certificate_can_be_reissued(app, client, graduate, make_user):
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    [cert] = certificate(app)
+    admin = admin_client(app, make_user)
+    admin.post(f"/admin/sertifikat/{cert.id}/cabut", data={"revoke-reason": "Nama salah"})
+    detail = admin.get(f"/admin/sertifikat/{cert.id}").get_data(as_text=True)
+    assert "Terbitkan ulang sertifikat" in detail
+    response = admin.post(
+        f"/admin/sertifikat/{cert.id}/terbitkan-ulang", data={"reissue-reason": "Nama diperbaiki"}
+    )
+    old, new = certificate(app)
+    assert response.headers["Location"] == f"/admin/sertifikat/{new.id}"
+    assert new.valid and old.replaced_by_id == new.id and old.revoked_reason == "Nama salah"
+    again = admin.post(
+        f"/admin/sertifikat/{cert.id}/terbitkan-ulang",
+        data={"reissue-reason": "lagi"},
+        follow_redirects=True,
+    )
+    assert "sudah diganti" in again.get_data(as_text=True) and len(certificate(app)) == 2
+    api = app.test_client().get(f"/api/v1/certificates/{old.code}").get_json()
+    assert api["replaced_by"] == new.code
+
+
+def test_the_placeholder_signatory_is_refused_outside_demo_mode(
+    app, client, sample_course, make_user, monkeypatch
+):
+    """Issue 11, item 21: the seeded unit's stand-in signatory issues nothing until an admin
+    saves the real one (demo mode excepted)."""
+    with app.app_context():
+        unit = Issuer(
+            name="Kementerian Komunikasi dan Digital Republik Indonesia",
+            code="KOMDIGI",
+            signatory_name="Pejabat Penandatangan",
+            signatory_title="Penanggung Jawab Program Akademi KIM",
+            city="Jakarta",
+            is_default=True,
+            placeholder_signatory=True,
+        )
+        db.session.add(unit)
+        db.session.commit()
+        unit_id = unit.id
+    user = make_user(login="lulusan@contoh.id")
+    complete_course(app, user)
+    client.post("/masuk", data={"login": "lulusan@contoh.id", "password": PASSWORD})
+    refused = client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti"})
+    assert refused.status_code == 409
+    assert "penanda tangan contoh" in refused.get_data(as_text=True)
+    assert certificate(app) == []
+
+    admin = admin_client(app, make_user)
+    assert "masih memakai penanda tangan contoh" in admin.get("/admin/penerbit").get_data(
+        as_text=True
+    )
+    monkeypatch.setitem(app.config, "DEMO_MODE", True)
+    assert (
+        client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti"}).status_code
+        == 302
+    )
+    assert len(certificate(app)) == 1
+    monkeypatch.setitem(app.config, "DEMO_MODE", False)
+    admin.post(
+        f"/admin/penerbit/{unit_id}",
+        data={
+            "name": "Kementerian Komunikasi dan Digital Republik Indonesia",
+            "code": "KOMDIGI",
+            "number_pattern": "{seq:04d}/{code}/{month_roman}/{year}",
+            "city": "Jakarta",
+            "signatory_name": "Dr. Rina Wulandari",
+            "signatory_title": "Kepala Pusat",
+        },
+    )
+    with app.app_context():
+        assert db.session.get(Issuer, unit_id).placeholder_signatory is False

@@ -60,7 +60,7 @@ def test_trainer_issues_every_eligible_certificate_and_downloads_a_zip(app, coho
         ["0003", "DISKOMINFO-BIR"],
     ]
 
-    download = client.get(f"/kelas/{cohort}/sertifikat.zip")
+    download = client.get(f"/kelas/{cohort}/sertifikat.zip", buffered=False)
     assert download.is_streamed and download.content_type == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(download.data))
     names = archive.namelist()
@@ -115,3 +115,80 @@ def test_cli_issues_with_a_progress_bar_and_writes_a_zip(app, runner, cohort, tm
     again = runner.invoke(args=["certificates", "issue", "--cohort", str(cohort)])
     assert "0 eligible" in again.output
     assert runner.invoke(args=["certificates", "issue", "--cohort", "999"]).exit_code == 1
+
+
+def test_bulk_issue_racing_a_trainees_own_claim_skips_them(app, cohort):
+    """Issue 11, item 9: a trainee who claims while the bulk issue runs keeps their own
+    certificate; the batch is retried without them, numbers stay gap-free."""
+    from lms.accounts.models import User
+    from lms.certificates import services
+    from lms.cohorts import services as cohorts
+    from lms.cohorts.models import Cohort
+
+    with app.app_context():
+        group = db.session.get(Cohort, cohort)
+        unit = db.session.get(Issuer, group.issuer_id)
+        eligible = services.eligible_without_certificate(group.course, cohorts.members(group))
+        assert len(eligible) == 3
+        issuing = services.issue_eligible(None, group.course, eligible, unit)
+        # Before the batch commits, the first trainee claims their own certificate.
+        first = db.session.scalar(select(User).where(User.email == "anggota0@contoh.id"))
+        services.claim(first, group.course, first.full_name)
+        issued = list(issuing)
+        assert len(issued) == 2
+        rows = db.session.scalars(select(Certificate).order_by(Certificate.number)).all()
+        assert [c.number.split("/")[0] for c in rows] == ["0001", "0002", "0003"]
+        assert len({c.user_id for c in rows}) == 3
+
+
+def test_a_failed_job_shows_no_sql_and_can_be_started_again(app, cohort, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from lms.certificates import services
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("INSERT INTO certificates ...", {}, Exception("UNIQUE failed"))
+
+    monkeypatch.setattr(services, "issue_eligible", broken)
+    client = trainer_client(app)
+    job_page = client.get(client.post(f"/kelas/{cohort}/sertifikat").headers["Location"])
+    html = job_page.get_data(as_text=True)
+    assert "INSERT" not in html and "UNIQUE" not in html
+    assert "kesalahan di server" in html and "Jalankan lagi" in html
+    monkeypatch.undo()
+    with app.app_context():
+        from lms.jobs.models import Job
+
+        failed = db.session.scalar(select(Job.id))
+    restarted = client.post(f"/pekerjaan/{failed}/ulang")
+    assert "Selesai." in client.get(restarted.headers["Location"]).get_data(as_text=True)
+    assert len(certificate_numbers(app)) == 3
+
+
+def certificate_numbers(app):
+    with app.app_context():
+        return db.session.scalars(select(Certificate.number)).all()
+
+
+def test_a_job_whose_worker_died_shows_failed_instead_of_running_forever(app, cohort):
+    from datetime import timedelta
+
+    from lms.jobs.models import Job
+    from lms.timeutil import utcnow
+
+    with app.app_context():
+        job = Job(
+            kind="issue_certificates",
+            cohort_id=cohort,
+            status="running",
+            heartbeat_at=utcnow() - timedelta(minutes=30),
+        )
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    client = trainer_client(app)
+    html = client.get(f"/pekerjaan/{job_id}").get_data(as_text=True)
+    assert "berhenti sebelum selesai" in html and 'http-equiv="refresh"' not in html
+    restarted = client.post(f"/pekerjaan/{job_id}/ulang")
+    assert restarted.status_code == 302
+    assert len(certificate_numbers(app)) == 3

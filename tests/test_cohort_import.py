@@ -71,7 +71,8 @@ def test_import_thirty_participants_from_an_excel_semicolon_file(app, client, co
     html = preview.get_data(as_text=True)
     assert "29 akun baru, 1 akun yang sudah ada, 0 baris bermasalah." in html
     assert "Akun baru" in html and "Akun sudah ada" in html
-    assert "nama di akun: Nama Di Akun" in html
+    # Nothing of an existing account is revealed beyond its existence (issue 11, item 1).
+    assert "Nama Di Akun" not in html and "sudah punya akun" in html
     assert "Kota Banda Aceh" in html and "Kabupaten Bireuen" in html
     assert counts(app) == before  # a preview writes nothing
 
@@ -295,3 +296,44 @@ def test_importing_a_person_into_a_second_cohort_reuses_the_account(
     confirm(client, other, html)
     with app.app_context():
         assert db.session.scalar(select(func.count(CohortMember.id))) == 2
+
+
+def test_a_trainer_cannot_take_over_an_existing_account_through_an_import(
+    app, client, cohort, make_user
+):
+    """Issue 11, item 1: importing an admin's or a trainee's email enrols them at most; it
+    never reveals their name and never yields a link that sets their password."""
+    admin = make_user(role="admin", login="kepala@contoh.id", full_name="Ibu Kepala Dinas")
+    trainee = make_user(login="warga@contoh.id", full_name="Warga Asli")
+    csv = "nama,email\nSiapa Saja,kepala@contoh.id\nOrang Lain,warga@contoh.id\n"
+    html = upload(client, cohort, csv).get_data(as_text=True)
+    assert "Ibu Kepala Dinas" not in html and "Warga Asli" not in html
+    assert html.count("sudah punya akun") == 2
+    page = confirm(client, cohort, html).get_data(as_text=True)
+    assert "/atur-kata-sandi/" not in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PasswordToken.id))) == 0
+        assert db.session.get(User, admin).role == "admin"
+    # Nor can the trainer make a link for them afterwards: only an admin can.
+    for person in (admin, trainee):
+        response = client.post(f"/kelas/{cohort}/peserta/{person}/tautan")
+        assert response.status_code == 403
+        assert "hanya administrator" in response.get_data(as_text=True)
+    assert client.post(f"/kelas/{cohort}/tautan").status_code == 302  # nobody to link
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PasswordToken.id))) == 0
+
+
+def test_a_trainers_link_stops_working_once_the_account_is_no_longer_a_fresh_trainee(
+    app, client, cohort, make_user
+):
+    """A link a trainer made is checked again when used: after an admin makes the person a
+    trainer, or after the person set a password another way, it no longer works."""
+    first = imported_link(client, cohort)
+    assert client.get(first).status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "rina@contoh.id"))
+        user.role = "trainer"
+        db.session.commit()
+    assert client.get(first).status_code == 404
+    assert app.test_client().post(first, data={"password": "kopi-gayo-2026"}).status_code == 404

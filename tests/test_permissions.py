@@ -8,6 +8,7 @@ from lms.accounts.models import User
 from lms.catalog.models import Course, Enrolment, Lesson, Quiz
 from lms.certificates import services as certificate_services
 from lms.certificates.models import StoredImage
+from lms.cohorts.models import CohortMember
 from lms.extensions import db
 from lms.jobs.models import Job
 from lms.quizzes.models import Attempt
@@ -93,6 +94,7 @@ MATRIX = [
     ("GET", "/admin/sertifikat", ADMIN_ONLY),
     ("GET", "/admin/sertifikat/{certificate}", ADMIN_ONLY),
     ("POST", "/admin/sertifikat/{certificate}/cabut", {**ADMIN_ONLY, "admin": 302}),
+    ("POST", "/admin/sertifikat/{certificate}/izinkan-klaim", {**ADMIN_ONLY, "admin": 302}),
     ("POST", "/admin/sertifikat/{certificate}/terbitkan-ulang", {**ADMIN_ONLY, "admin": 302}),
     # Only the trainee is enrolled: others are sent to the course page to enrol.
     (
@@ -124,14 +126,15 @@ MATRIX = [
     ("GET", "/kelas/{cohort}/sertifikat", OWN_COHORT_200),
     ("GET", "/pekerjaan/{job}", OWN_COHORT_200),
     ("GET", "/pekerjaan/{job}/unduh", own_cohort(404)),  # a job without a file
+    ("POST", "/pekerjaan/{job}/ulang", own_cohort(409)),  # only a failed job starts again
     ("POST", "/kelas/{cohort}/sertifikat", own_cohort(302)),
     ("GET", "/kelas/{cohort}/sertifikat.zip", own_cohort(302)),
     ("GET", "/kelas/{cohort}/impor", OWN_COHORT_200),
     ("POST", "/kelas/{cohort}/impor", own_cohort(400)),
     ("POST", "/kelas/{cohort}/impor/simpan", own_cohort(400)),
-    ("POST", "/kelas/{cohort}/tautan", own_cohort(302)),
     ("GET", "/kelas/{cohort}/peserta/{member}", OWN_COHORT_200),
-    ("POST", "/kelas/{cohort}/peserta/{member}/tautan", OWN_COHORT_200),
+    # The member uses the account (has a password): only an admin may reset it (issue 11).
+    ("POST", "/kelas/{cohort}/peserta/{member}/tautan", {**OWN_COHORT_200, "trainer": 403}),
     ("POST", "/admin/pengguna/{user}/tautan", ADMIN_ONLY),
     ("GET", "/kelas/{cohort}/ekspor.csv", OWN_COHORT_200),
     ("GET", "/kelas/{cohort}/ekspor.xlsx", OWN_COHORT_200),
@@ -141,7 +144,10 @@ MATRIX = [
     ("POST", "/gabung/{code}", {**SIGNED_IN_302, "anonymous": LOGIN}),
     ("GET", "/atur-kata-sandi/{token}", dict.fromkeys(ROLES, 200)),
     ("POST", "/atur-kata-sandi/{token}", dict.fromkeys(ROLES, 400)),
-    # Last: these change the cohort (a co-trainer removed, a new join code).
+    # Last: these change the cohort (a co-trainer removed, a new join code) or replace the
+    # invited member's link.
+    ("POST", "/kelas/{cohort}/tautan", OWN_COHORT_200),  # the invited member gets a link
+    ("POST", "/kelas/{cohort}/peserta/{invited}/tautan", OWN_COHORT_200),
     ("POST", "/kelas/{cohort}/pelatih/{cotrainer}/hapus", own_cohort(302)),
     ("POST", "/kelas/{cohort}/kode", own_cohort(302)),
 ]
@@ -197,10 +203,13 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
             regency_code="11.11",
         )
         token = accounts.new_password_link(invited, None)
+        db.session.flush()
+        db.session.add(CohortMember(cohort_id=cohort_id, user_id=invited.id, source="import"))
         job = Job(kind="build_zip", cohort_id=cohort_id, status="done")
         db.session.add(job)
         db.session.commit()
         job_id = job.id
+        invited_id = invited.id
     return {
         "lesson": lesson,
         "user": ids["other_trainee"],
@@ -215,6 +224,7 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         "cotrainer": co_trainer,
         "code": code,
         "token": token,
+        "invited": invited_id,
         "job": job_id,
     }
 
@@ -240,6 +250,7 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{cohort}", "<id:cohort_id>")
             .replace("{member}", "<id:user_id>")
             .replace("{cotrainer}", "<id:user_id>")
+            .replace("{invited}", "<id:user_id>")
             .replace("{code}", "<code>")
             .replace("{token}", "<token>")
             .replace("{job}", "<id:job_id>")

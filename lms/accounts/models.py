@@ -8,6 +8,9 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 ROLES = ("trainee", "trainer", "admin")
+# Accounts a trainer created have no password until their owner sets one through a link;
+# check_password_hash never accepts this value.
+NO_PASSWORD = "!"
 
 
 class User(UserMixin, db.Model):
@@ -36,6 +39,11 @@ class User(UserMixin, db.Model):
     @property
     def login_name(self) -> str:
         return self.email or self.phone or ""
+
+    @property
+    def has_password(self) -> bool:
+        """False until the person sets a password themselves (an account a trainer imported)."""
+        return self.password_hash != NO_PASSWORD
 
 
 class ConsentEvent(db.Model):

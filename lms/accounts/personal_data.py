@@ -12,8 +12,7 @@ from ..errors import FormErrors
 from ..extensions import db
 from ..quizzes.models import Attempt
 from ..timeutil import utcnow
-from .models import ConsentEvent, PasswordToken, User
-from .services import NO_PASSWORD
+from .models import NO_PASSWORD, ConsentEvent, PasswordToken, User
 
 
 def _time(value):

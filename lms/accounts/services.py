@@ -12,11 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import regions
+from .. import permissions, regions
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..notifications import mail, outbox
 from ..timeutil import utcnow
-from .models import ROLES, ConsentEvent, PasswordToken, User
+from .models import NO_PASSWORD, ROLES, ConsentEvent, PasswordToken, User
 
 NAME_MAX = 120
 EMAIL_MAX = 254
@@ -24,9 +25,6 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+628\d{7,11}$")
-# Accounts a trainer created have no password until their owner sets one through a link;
-# check_password_hash never accepts this value.
-NO_PASSWORD = "!"
 SETUP_LINK_DAYS = 30
 WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
 WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
@@ -105,10 +103,17 @@ def _check_login_free(kind: str, value: str, errors: dict, except_user: User | N
     if except_user is not None:
         query = query.where(User.id != except_user.id)
     if db.session.scalar(query) is not None:
+        # Worded like the reset page: it suggests what to do without confirming the account.
         errors["login"] = (
-            _l("This email is already registered. Sign in instead.")
+            _l(
+                "This email cannot be used here. If it is yours and you already have an "
+                "account, sign in with it or use Forgot password."
+            )
             if kind == "email"
-            else _l("This phone number is already registered. Sign in instead.")
+            else _l(
+                "This number cannot be used here. If it is yours and you already have an "
+                "account, sign in with it or use Forgot password."
+            )
         )
 
 
@@ -142,6 +147,8 @@ def create_user(
         errors["role"] = _l("Unknown role.")
     if require_consent and not consent_version:
         errors["consent"] = _l("You must agree to the privacy notice to register.")
+    # Hashed before any refusal, so a taken email answers as slowly as a new one.
+    password_hash = hash_password(password) if not problem else ""
     if errors:
         raise FormErrors(errors)
     kind, value = parsed
@@ -149,7 +156,7 @@ def create_user(
         full_name=" ".join(full_name.split()),
         email=value if kind == "email" else None,
         phone=value if kind == "phone" else None,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
         province_code=province_code,
         regency_code=regency_code,
@@ -183,9 +190,24 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(column == value))
 
 
+def _dummy_hash() -> str:
+    """A hash made like real ones, checked when there is no account (or no password yet), so
+    a failed sign-in takes as long whether or not the account exists."""
+    method = current_app.config.get("PASSWORD_HASH", "scrypt")
+    return _dummy_hashes.get(method) or _dummy_hashes.setdefault(
+        method, hash_password(secrets.token_hex(8))
+    )
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
 def authenticate(login: str, password: str) -> User | None:
     user = find_by_login(login)
-    if user is None or not check_password_hash(user.password_hash, password or ""):
+    if user is None or not user.has_password:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
         return None
     return user
 
@@ -216,7 +238,18 @@ def change_password(user: User, current: str, new: str) -> None:
         raise FormErrors(errors)
     user.password_hash = hash_password(new)
     user.session_version += 1  # other devices must sign in again
+    end_password_links(user)
     db.session.commit()
+
+
+def end_password_links(user: User, now: datetime | None = None) -> None:
+    """Every unused one-time link of this person stops working (the caller commits)."""
+    db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        .values(expires_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def update_profile(user: User, data: dict) -> None:
@@ -285,10 +318,6 @@ def search_users(query: str, page: int, per_page: int):
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def has_password(user: User) -> bool:
-    return user.password_hash != NO_PASSWORD
-
-
 def invite_user(
     *, full_name: str, email: str | None, phone: str | None, province_code: str, regency_code: str
 ) -> User:
@@ -325,14 +354,7 @@ def new_password_link(
     ones stop working. Returns the token itself, which is never stored; the caller commits."""
     now = now or utcnow()
     db.session.flush()
-    for old in db.session.scalars(
-        select(PasswordToken).where(
-            PasswordToken.user_id == user.id,
-            PasswordToken.used_at.is_(None),
-            PasswordToken.expires_at > now,
-        )
-    ):
-        old.expires_at = now
+    end_password_links(user, now)
     token = secrets.token_urlsafe(18)
     if lifetime is None:
         lifetime = timedelta(days=current_app.config.get("SETUP_LINK_DAYS", SETUP_LINK_DAYS))
@@ -349,20 +371,35 @@ def new_password_link(
     return token
 
 
-def password_link_user(token: str) -> User:
-    """The account a set-password link belongs to; ServiceError (404) if unknown, used or old."""
+def _valid_link(token: str) -> tuple[PasswordToken, User] | None:
+    """The unused, unexpired link and its account, if the link's maker may still use it."""
     if not token or len(token) > 100:
-        raise ServiceError(_l("This link is not valid."), 404)
+        return None
     row = db.session.scalar(
         select(PasswordToken).where(PasswordToken.token_hash == _token_hash(token))
     )
     if row is None:
-        raise ServiceError(_l("This link is not valid."), 404)
-    if row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    user = db.session.get(User, row.user_id)
+    if row.used_at is not None or row.expires_at <= utcnow() or user.deleted_at is not None:
+        return None
+    # A link made by staff is checked again now: the account may have set a password or
+    # become a trainer since, or the maker may have lost the right.
+    if row.created_by_id is not None:
+        maker = db.session.get(User, row.created_by_id)
+        if maker is None or not permissions.can_make_password_link(maker, user):
+            return None
+    return row, user
+
+
+def password_link_user(token: str) -> User:
+    """The account a set-password link belongs to; ServiceError (404) if unknown, used or old."""
+    found = _valid_link(token)
+    if found is None:
         raise ServiceError(
             _l("This link has expired or was already used. Ask your trainer for a new link."), 404
         )
-    return db.session.get(User, row.user_id)
+    return found[1]
 
 
 def has_consent(user: User) -> bool:
@@ -402,12 +439,7 @@ def set_password_with_link(token: str, password: str, consent_version: str | Non
         raise ServiceError(
             _l("This link has expired or was already used. Ask your trainer for a new link."), 404
         )
-    db.session.execute(
-        update(PasswordToken)
-        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    end_password_links(user, now)
     user.password_hash = hash_password(password)
     user.session_version += 1
     if needs_consent:
@@ -432,6 +464,15 @@ def staff_reset_link(actor: User, user: User) -> str:
     that `actor` may do it. Commits."""
     if user.deleted_at is not None:
         raise ServiceError(_l("This account has been deleted."), 404)
+    if not permissions.can_make_password_link(actor, user):
+        raise ServiceError(
+            _l(
+                "%(name)s already uses this account: only an administrator can reset its "
+                "password, or the person can use Forgot password.",
+                name=user.full_name,
+            ),
+            403,
+        )
     hours = current_app.config["STAFF_RESET_LINK_HOURS"]
     token = new_password_link(user, actor, purpose="reset", lifetime=timedelta(hours=hours))
     db.session.commit()
@@ -440,21 +481,22 @@ def staff_reset_link(actor: User, user: User) -> str:
 
 def request_reset(login: str, link_for) -> None:
     """Email a short-lived reset link when the account has an email and SMTP is configured.
-    Says nothing either way, so nobody learns which accounts exist. `link_for(token)` makes
-    the URL."""
-    from . import mail
-
+    Says nothing either way, so nobody learns which accounts exist; the email goes through the
+    outbox (sent after the response, retried if SMTP is down). `link_for(token)` makes the URL."""
     user = find_by_login(login)
     if user is None or not user.email or user.deleted_at is not None or not mail.configured():
         return
     minutes = current_app.config["RESET_LINK_MINUTES"]
     token = new_password_link(user, None, purpose="reset", lifetime=timedelta(minutes=minutes))
-    db.session.commit()
-    mail.send(
-        user.email,
-        "Atur ulang kata sandi Akademi KIM",
-        f"Halo {user.full_name},\n\n"
+    outbox.queue(
+        key=f"reset:{_token_hash(token)}",
+        kind="password_reset",
+        user_id=user.id,
+        to=user.email,
+        subject="Atur ulang kata sandi Akademi KIM",
+        body=f"Halo {user.full_name},\n\n"
         f"Buka tautan ini dalam {minutes} menit untuk membuat kata sandi baru:\n"
         f"{link_for(token)}\n\n"
         "Tautan hanya bisa dipakai sekali. Jika Anda tidak meminta ini, abaikan email ini.\n",
     )
+    db.session.commit()

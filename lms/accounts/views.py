@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
+from ..links import external_url
 from ..web import render_form, safe_next, show_errors
 from . import personal_data, services, sessions
 from .forms import (
@@ -205,7 +206,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_reset(
             form.login.data or "",
-            lambda token: url_for("accounts.set_password", token=token, _external=True),
+            lambda token: external_url("accounts.set_password", token=token),
         )
         sent = True
     return render_form("accounts/forgot.html", form, sent=sent)

@@ -1,6 +1,19 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    or_,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +52,9 @@ class Issuer(db.Model):
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id"))
     city: Mapped[str] = mapped_column(String(80), default="")
     is_default: Mapped[bool] = mapped_column(default=False)
+    # The seeded national unit ships with a stand-in signatory: nothing is issued in its name
+    # (outside demo mode) until an admin saves the unit's real details.
+    placeholder_signatory: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -90,10 +106,33 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    # A revoked certificate blocks a new claim of the same course until an admin reissues it or
+    # allows a new claim.
+    claim_again: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    @property
+    @hybrid_property
     def valid(self) -> bool:
+        """Not revoked: the one active certificate of a person and course."""
         return self.revoked_at is None
+
+    @valid.inplace.expression
+    @classmethod
+    def _valid_expression(cls):
+        return cls.revoked_at.is_(None)
+
+    @hybrid_property
+    def blocks_claim(self) -> bool:
+        """Whether this record stops its holder from getting a new certificate of the course:
+        it is active, or it was revoked and neither replaced nor released by an admin."""
+        return self.revoked_at is None or (self.replaced_by_id is None and not self.claim_again)
+
+    @blocks_claim.inplace.expression
+    @classmethod
+    def _blocks_claim_expression(cls):
+        return or_(
+            cls.revoked_at.is_(None),
+            and_(cls.replaced_by_id.is_(None), cls.claim_again.is_(False)),
+        )
 
 
 class AuditEvent(db.Model):

@@ -20,6 +20,7 @@ from ..catalog.models import Course, Enrolment, LessonProgress
 from ..cohorts.models import Cohort, CohortMember
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..links import external_url
 from ..timeutil import utcnow
 from . import numbering
 from .images import store_image
@@ -94,6 +95,7 @@ def save_issuer(issuer: Issuer | None, data: dict, logo: bytes | None, signature
         db.session.add(issuer)
     for key, value in values.items():
         setattr(issuer, key, value)
+    issuer.placeholder_signatory = False  # an admin has now entered the unit's details
     db.session.flush()
     if "logo" in images:
         issuer.logo_id = images["logo"].id
@@ -137,16 +139,19 @@ class Eligibility:
     enrolment: Enrolment | None
     status: CourseStatus | None
     certificate: Certificate | None
+    revoked: Certificate | None = None  # a revocation that blocks a new claim
 
     @property
     def eligible(self) -> bool:
-        return self.status is not None and self.status.complete
+        return self.status is not None and self.status.complete and self.revoked is None
 
 
 def eligibility(user: User, course: Course) -> Eligibility:
     enrolment = catalog.get_enrolment(user, course)
     status = catalog.status_of(user.id, course) if enrolment is not None else None
-    return Eligibility(course, enrolment, status, active_certificate(user.id, course.id))
+    certificate = active_certificate(user.id, course.id)
+    revoked = None if certificate is not None else claim_blocker(user.id, course.id)
+    return Eligibility(course, enrolment, status, certificate, revoked)
 
 
 def active_certificate(user_id: int, course_id: int) -> Certificate | None:
@@ -154,8 +159,22 @@ def active_certificate(user_id: int, course_id: int) -> Certificate | None:
         select(Certificate).where(
             Certificate.user_id == user_id,
             Certificate.course_id == course_id,
-            Certificate.revoked_at.is_(None),
+            Certificate.valid,
         )
+    )
+
+
+def claim_blocker(user_id: int, course_id: int) -> Certificate | None:
+    """The latest revoked certificate that still blocks a new claim of the course, if any."""
+    return db.session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.user_id == user_id,
+            Certificate.course_id == course_id,
+            Certificate.blocks_claim,
+        )
+        .order_by(Certificate.revoked_at.desc())
+        .limit(1)
     )
 
 
@@ -171,7 +190,7 @@ def final_score(status: CourseStatus) -> float | None:
 
 
 def verify_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL']}/v/{code}"
+    return external_url("certificates.verify", code=code)
 
 
 def audit(actor: User | None, action: str, certificate: Certificate | None, **detail) -> None:
@@ -248,6 +267,7 @@ def _issue(
     zone = ZoneInfo(TIMEZONES.get(user.timezone, "Asia/Jakarta"))
     completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
     now = now or utcnow()
+    require_real_signatory(issuer)
     if seq is None:
         seq = numbering.next_seq(issuer.id, now.year)
     certificate = Certificate(
@@ -270,6 +290,19 @@ def _issue(
     db.session.add(certificate)
     audit(actor, action, certificate, number=certificate.number, user_id=user.id)
     return certificate
+
+
+def require_real_signatory(issuer: Issuer) -> None:
+    """Nothing is issued in the name of the seeded stand-in signatory, except in demo mode."""
+    if issuer.placeholder_signatory and not current_app.config.get("DEMO_MODE"):
+        raise ServiceError(
+            _l(
+                "Certificates cannot be issued yet: the issuing unit %(name)s still has the "
+                "placeholder signatory. An administrator must enter the real signatory under "
+                "Issuing units.",
+                name=issuer.name,
+            )
+        )
 
 
 def issuer_for(user: User | None, course: Course) -> Issuer:
@@ -296,6 +329,8 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
     found = eligibility(user, course)
     if found.certificate is not None:
         return found.certificate
+    if found.revoked is not None:
+        raise ServiceError(revoked_message(found.revoked), 403)
     if not found.eligible:
         raise ServiceError(_l("Complete the course first."), 403)
     name = " ".join((full_name or "").split())
@@ -317,9 +352,18 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
     return certificate
 
 
+def revoked_message(certificate: Certificate):
+    return _l(
+        "Your certificate for this course was revoked: %(reason)s. A new one can only be "
+        "issued by an administrator; contact the organiser of your training.",
+        reason=certificate.revoked_reason,
+    )
+
+
 def eligible_without_certificate(course: Course, users: list[User]) -> list[tuple]:
-    """(person, status) for each person who completed the course and holds no active
-    certificate for it. A few queries for the whole list, whatever its length."""
+    """(person, status) for each person who completed the course and holds no certificate
+    for it (an active one, or a revoked one an admin has not released). A few queries for the
+    whole list, whatever its length."""
     ids = [u.id for u in users]
     outline = catalog.outline(course)
     done: dict[int, set] = {}
@@ -336,15 +380,7 @@ def eligible_without_certificate(course: Course, users: list[User]) -> list[tupl
             )
         )
     )
-    holders = set(
-        db.session.scalars(
-            select(Certificate.user_id).where(
-                Certificate.course_id == course.id,
-                Certificate.user_id.in_(ids),
-                Certificate.revoked_at.is_(None),
-            )
-        )
-    )
+    holders = holders_of(course.id, ids)
     results = quiz_results_of(ids, course.id)
     found = []
     for user in users:
@@ -354,6 +390,19 @@ def eligible_without_certificate(course: Course, users: list[User]) -> list[tupl
         if status.complete:
             found.append((user, status))
     return found
+
+
+def holders_of(course_id: int, user_ids: list[int]) -> set[int]:
+    """Those of `user_ids` who may not get a new certificate of the course (see blocks_claim)."""
+    return set(
+        db.session.scalars(
+            select(Certificate.user_id).where(
+                Certificate.course_id == course_id,
+                Certificate.user_id.in_(user_ids),
+                Certificate.blocks_claim,
+            )
+        )
+    )
 
 
 def issue_eligible(
@@ -370,17 +419,32 @@ def issue_eligible(
             )
         )
     }
+    require_real_signatory(unit)
     for start in range(0, len(eligible), BATCH):
         batch = eligible[start : start + BATCH]
-        # One statement takes the batch's numbers; the batch commits together, so no gaps.
-        now = utcnow()
-        first = numbering.next_seq(unit.id, now.year, len(batch))
-        issued = [
-            _issue(actor, user, course, unit, status, enrolments[user.id], seq=first + i, now=now)
-            for i, (user, status) in enumerate(batch)
-        ]
-        db.session.commit()
-        yield from issued
+        while batch:
+            # One statement takes the batch's numbers; the batch commits together, so no gaps.
+            now = utcnow()
+            first = numbering.next_seq(unit.id, now.year, len(batch))
+            issued = [
+                _issue(
+                    actor, user, course, unit, status, enrolments[user.id], seq=first + i, now=now
+                )
+                for i, (user, status) in enumerate(batch)
+            ]
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Someone in the batch claimed their own certificate meanwhile: the batch (and
+                # its numbers) is rolled back, and retried without them.
+                db.session.rollback()
+                taken = holders_of(course.id, [user.id for user, _ in batch])
+                if not taken:
+                    raise
+                batch = [(user, status) for user, status in batch if user.id not in taken]
+                continue
+            yield from issued
+            break
 
 
 def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | None = None):
@@ -397,7 +461,7 @@ def cohort_certificate_ids(cohort: Cohort) -> list[int]:
             .where(
                 CohortMember.cohort_id == cohort.id,
                 Certificate.course_id == cohort.course_id,
-                Certificate.revoked_at.is_(None),
+                Certificate.valid,
             )
             .order_by(Certificate.number)
         )
@@ -423,27 +487,54 @@ def revoke(actor: User, certificate: Certificate, reason: str) -> None:
 
 
 def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
-    """Revoke and issue anew (new number and code) with the person's and issuer's current data."""
+    """Issue anew (new number and code) with the person's and issuer's current data; an active
+    certificate is revoked first, a revoked one is replaced (once)."""
     reason = (reason or "").strip()
     if not reason:
         raise FormErrors({"reason": _l("Give the reason for reissuing.")})
-    if certificate.revoked_at is not None:
-        raise ServiceError(_l("This certificate is already revoked."))
+    if len(reason) > 500:
+        raise FormErrors({"reason": _l("Use at most %(n)s characters.", n=500)})
+    if certificate.replaced_by_id is not None:
+        raise ServiceError(_l("This certificate has already been replaced."))
+    if not certificate.valid and active_certificate(certificate.user_id, certificate.course_id):
+        raise ServiceError(_l("The person already holds an active certificate of this course."))
     user = db.session.get(User, certificate.user_id)
+    if user.deleted_at is not None:
+        raise ServiceError(_l("This account has been deleted."))
     course = db.session.get(Course, certificate.course_id)
     issuer = db.session.get(Issuer, certificate.issuer_id)
     enrolment = catalog.get_enrolment(user, course)
     status = catalog.status_of(user.id, course)
-    certificate.revoked_at = utcnow()
-    certificate.revoked_reason = reason
-    certificate.revoked_by_id = actor.id
-    db.session.flush()  # the old one leaves the "one active per course" index first
+    was_valid = certificate.valid
+    if was_valid:
+        certificate.revoked_at = utcnow()
+        certificate.revoked_reason = reason
+        certificate.revoked_by_id = actor.id
+        db.session.flush()  # the old one leaves the "one active per course" index first
     new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
     db.session.flush()
     certificate.replaced_by_id = new.id
-    audit(actor, "revoke", certificate, reason=reason, replaced_by=new.number)
-    db.session.commit()
+    if was_valid:
+        audit(actor, "revoke", certificate, reason=reason, replaced_by=new.number)
+    else:
+        audit(actor, "replace", certificate, reason=reason, replaced_by=new.number)
+    try:
+        db.session.commit()
+    except IntegrityError as e:  # a parallel reissue or claim won
+        db.session.rollback()
+        raise ServiceError(_l("The certificate changed meanwhile. Reload the page.")) from e
     return new
+
+
+def allow_new_claim(actor: User, certificate: Certificate) -> None:
+    """Release a revoked certificate: its holder may claim the course's certificate again."""
+    if certificate.valid or certificate.replaced_by_id is not None:
+        raise ServiceError(_l("Only a revoked certificate that was not replaced can be released."))
+    if certificate.claim_again:
+        return
+    certificate.claim_again = True
+    audit(actor, "allow_claim", certificate)
+    db.session.commit()
 
 
 # ---------------------------------------------------------------- lookups
@@ -456,11 +547,9 @@ def lookup(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == normalised))
 
 
-def find(typed: str) -> Certificate | None:
-    """A certificate by its verification code or its printed number."""
-    found = lookup(typed)
-    if found is not None:
-        return found
+def by_number(typed: str) -> Certificate | None:
+    """A certificate by its printed number. Numbers run in sequence, so whoever looks one up
+    learns only that it exists and who issued it; the holder needs the code (see views)."""
     number = (typed or "").strip()
     if not number or len(number) > 100:
         return None
@@ -468,6 +557,21 @@ def find(typed: str) -> Certificate | None:
         select(Certificate).where(Certificate.number == number).limit(2)
     ).all()
     return matches[0] if len(matches) == 1 else None
+
+
+def certificate_states(user_id: int) -> dict[int, Certificate]:
+    """Per course: the person's active certificate, or the revoked one that blocks a new
+    claim. One query, for the course page and "My learning"."""
+    states: dict[int, Certificate] = {}
+    for certificate in db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.blocks_claim)
+        .order_by(Certificate.issued_at)
+    ):
+        current = states.get(certificate.course_id)
+        if current is None or not current.valid:
+            states[certificate.course_id] = certificate
+    return states
 
 
 def certificates_of(user: User) -> list[Certificate]:

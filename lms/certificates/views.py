@@ -37,7 +37,11 @@ def verify_limit() -> str:
 
 @bp.app_context_processor
 def helpers():
-    return {"pretty_code": pretty_code, "image_key": services.image_key}
+    return {
+        "pretty_code": pretty_code,
+        "image_key": services.image_key,
+        "certificate_states": services.certificate_states,
+    }
 
 
 # ---------------------------------------------------------------- trainees
@@ -50,6 +54,9 @@ def claim(slug):
     found = services.eligibility(current_user, course)
     if found.certificate is not None:
         return redirect(url_for("certificates.mine"))
+    if found.revoked is not None:
+        flash(str(services.revoked_message(found.revoked)), "error")
+        return redirect(url_for("catalog.course", slug=slug))
     if not found.eligible:
         flash(_("Complete the course first: then you can claim its certificate."), "info")
         return redirect(url_for("catalog.course", slug=slug))
@@ -83,6 +90,9 @@ def download(certificate_id):
         certificate.user_id == current_user.id or can_manage_certificates(current_user)
     ):
         abort(404)
+    if not certificate.valid:
+        # A revoked paper is not handed out again: the page explains and links to /v.
+        return render_template("certificates/revoked.html", certificate=certificate), 410
     # The file never changes: its SHA-256 is the ETag, and a browser holding it gets a 304.
     if certificate.pdf_sha256 and request.if_none_match.contains(certificate.pdf_sha256):
         response = make_response("", 304)
@@ -105,9 +115,15 @@ def verify_form():
     form = VerifyForm(request.args)
     typed = (form.kode.data or "").strip()
     if typed:
-        certificate = services.find(typed)
+        certificate = services.lookup(typed)
         if certificate is not None:
             return redirect(url_for("certificates.verify", code=certificate.code))
+        numbered = services.by_number(typed)
+        if numbered is not None:
+            # Only that the number exists and who issued it: the holder needs the code.
+            record = {"status": "number_only", "number": numbered.number}
+            record["issuer"] = numbered.issuer_snapshot["name"]
+            return render_template("certificates/verify.html", form=form, record=record)
         return render_template(
             "certificates/verify.html", form=form, record={"status": "not_found"}
         ), 404
@@ -244,6 +260,21 @@ def revoke(certificate_id):
         flash(str(e), "error")
     else:
         flash(_("Certificate %(number)s has been revoked.", number=certificate.number), "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+
+
+@bp.route("/admin/sertifikat/<id:certificate_id>/izinkan-klaim", methods=["POST"])
+@require(can_manage_certificates)
+def allow_claim(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    if not ReasonForm().validate_on_submit():
+        abort(400)
+    try:
+        services.allow_new_claim(current_user, certificate)
+    except ServiceError as e:
+        flash(str(e), "error")
+    else:
+        flash(_("The holder may now claim a new certificate of this course."), "success")
     return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
 
 

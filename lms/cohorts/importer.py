@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import regions
+from .. import permissions, regions
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
@@ -330,12 +330,10 @@ def _match_accounts(cohort: Cohort, checks: list[RowCheck]) -> None:
             continue
         check.status, check.user = EXISTING, user
         check.already_member = user.id in members
-        notes = []
-        if check.already_member:
-            notes.append(str(_l("already in this cohort")))
-        if user.full_name != " ".join(check.row.name.split()):
-            notes.append(str(_l("account name: %(name)s", name=user.full_name)))
-        check.note = "; ".join(notes)
+        # Nothing of an existing account is shown beyond the fact that it exists.
+        check.note = str(
+            _l("already in this cohort") if check.already_member else _l("already has an account")
+        )
 
 
 def _find_duplicates(checks: list[RowCheck]) -> None:
@@ -408,7 +406,7 @@ def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, li
                 )
                 added.append(user.id)
             token = None
-            if not accounts.has_password(user):
+            if permissions.can_make_password_link(actor, user):
                 token = accounts.new_password_link(user, actor, now)
             links.append(Link(user, token))
         catalog.add_enrolments([c.user.id for c in result.rows], cohort.course)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, regions
 from ..accounts import services as accounts
-from ..accounts.models import User
+from ..accounts.models import NO_PASSWORD, User
 from ..catalog import services as catalog
 from ..catalog.models import Course
 from ..certificates.models import Issuer
@@ -355,10 +355,14 @@ def pending_links(actor: User, cohort: Cohort) -> list[Link]:
     users = db.session.scalars(
         select(User)
         .join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id, User.password_hash == accounts.NO_PASSWORD)
+        .where(CohortMember.cohort_id == cohort.id, User.password_hash == NO_PASSWORD)
         .order_by(User.full_name, User.id)
     ).all()
     now = utcnow()
-    links = [Link(user, accounts.new_password_link(user, actor, now)) for user in users]
+    links = [
+        Link(user, accounts.new_password_link(user, actor, now))
+        for user in users
+        if permissions.can_make_password_link(actor, user)
+    ]
     db.session.commit()
     return links

@@ -13,6 +13,7 @@ from ..catalog import services as catalog
 from ..certificates import services as certificates
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..links import external_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
 from ..web import render_form, show_errors
 from . import importer, services
@@ -172,7 +173,7 @@ def code(cohort_id):
 
 
 def join_url(code: str) -> str:
-    return current_app.config["BASE_URL"] + url_for("cohorts.join", code=code)
+    return external_url("cohorts.join", code=code)
 
 
 @bp.route("/kelas/<id:cohort_id>/poster")
@@ -249,12 +250,11 @@ def confirm_import(cohort_id):
 
 
 def _links_page(cohort, links):
-    base = current_app.config["BASE_URL"]
     return render_template(
         "cohorts/links.html",
         cohort=cohort,
         links=links,
-        base=base,
+        link_for=lambda token: external_url("accounts.set_password", token=token),
         join_link=join_url(cohort.join_code) if cohort.join_code else None,
         days=current_app.config.get("SETUP_LINK_DAYS", 30),
     )

@@ -25,6 +25,8 @@ class Job(db.Model):
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Touched by every progress report: a running job whose heartbeat stopped has died.
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     @property

@@ -1,8 +1,8 @@
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
+from ..accounts.forms import EmptyForm
 from ..cohorts import services as cohorts
-from ..extensions import db
 from ..permissions import can_run_cohorts, require
 from . import services
 from .models import Job
@@ -11,7 +11,7 @@ bp = Blueprint("jobs", __name__)
 
 
 def _job_or_404(job_id) -> Job:
-    job = db.session.get(Job, job_id)
+    job = services.get(job_id)
     if job is None or job.cohort_id is None:
         abort(404)
     cohorts.get_cohort_for(current_user, job.cohort_id)  # 404 unless they run the cohort
@@ -23,6 +23,16 @@ def _job_or_404(job_id) -> Job:
 def show(job_id):
     job = _job_or_404(job_id)
     return render_template("jobs/show.html", job=job)
+
+
+@bp.route("/pekerjaan/<id:job_id>/ulang", methods=["POST"])
+@require(can_run_cohorts)
+def restart(job_id):
+    job = _job_or_404(job_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    new = services.restart(current_user, job)
+    return redirect(url_for("jobs.show", job_id=new.id))
 
 
 @bp.route("/pekerjaan/<id:job_id>/unduh")

@@ -247,7 +247,7 @@ def _compute_cohort_report(
             and_(
                 Certificate.user_id == member.user_id,
                 Certificate.course_id == course.id,
-                Certificate.revoked_at.is_(None),
+                Certificate.valid,
             ),
         )
         .where(in_cohort)
@@ -449,7 +449,7 @@ def trainee_detail(cohort: Cohort, user_id: int) -> TraineeDetail | None:
             select(Certificate.id).where(
                 Certificate.user_id == user_id,
                 Certificate.course_id == course.id,
-                Certificate.revoked_at.is_(None),
+                Certificate.valid,
             )
         )
         is not None
@@ -548,7 +548,7 @@ def _member_totals(conditions, cohort_ids=None):
             and_(
                 Certificate.user_id == member.user_id,
                 Certificate.course_id == Cohort.course_id,
-                Certificate.revoked_at.is_(None),
+                Certificate.valid,
             ),
         )
         .where(*conditions)

@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from lms import ROOT, regions
 from lms.accounts import services as accounts
-from lms.accounts.models import User
+from lms.accounts.models import NO_PASSWORD, User
 from lms.catalog import services as catalog
 from lms.catalog.content import load_tree
 from lms.catalog.models import Course, Enrolment, Quiz
@@ -172,9 +172,7 @@ def seed(app, trainees: int = 5000, cohort_count: int = 50, big: int = 500, real
         # Everyone gets a real password hash (one hash computed once: signing in works).
         hashed = generate_password_hash(PASSWORD)
         db.session.execute(
-            update(User)
-            .where(User.password_hash == accounts.NO_PASSWORD)
-            .values(password_hash=hashed)
+            update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hashed)
         )
         # The bulk-seeded certificates get real codes and the issuer as printed.
         shot = certificates.snapshot(issuer)

@@ -1,0 +1,15 @@
+"""Every link that leaves the app (emails, PDFs, QR codes, posters, WhatsApp messages) is built
+here from the one configured base URL (LMS_BASE_URL), never from the request's Host header."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` under LMS_BASE_URL; works outside requests (CLI, jobs)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
