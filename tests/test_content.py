@@ -197,6 +197,24 @@ def test_check_warns_when_the_hours_do_not_match_the_content(runner, tree):
     assert warning in result.output
 
 
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect onclick="x()"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
+        '<a l:href="https://penipu.example"><text>x</text></a></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/png;base64,AA"/></svg>',
+        '<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(https://x/y)"/></svg>',
+        "<svg",
+    ],
+)
+def test_unsafe_svg_figures_are_refused(tree, svg):
+    (tree / "kursus-contoh" / "01-pengenalan" / "alur.svg").write_text(svg)
+    assert any("alur.svg" in p for p in problems_of(tree))
+
+
 def test_a_module_task_is_read_with_its_rubric():
     courses, problems = load_tree(FIXTURES / "courses")
     assert problems == []

@@ -503,6 +503,33 @@ def load_module(reader, course, folder, position, slug) -> ModuleData | None:
     return module
 
 
+SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "image", "use"}
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG may not be shown to trainees: it must be plain drawing (no scripts, event
+    handlers, embedded pages or images, and no links or references outside itself)."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return "an SVG may not declare a DOCTYPE or entities"
+    try:
+        root = etree.fromstring(data)
+    except etree.ParseError as e:
+        return f"not a readable SVG ({e})"
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if tag in SVG_FORBIDDEN:
+            return f"an SVG may not contain <{tag}>"
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return f"an SVG may not have event attributes ({local})"
+            if local == "href" and not value.startswith("#"):
+                return "an SVG may only link inside itself"
+            if "url(" in value and not re.search(r"url\(\s*#", value):
+                return "an SVG may only refer to its own parts"
+    return None
+
+
 def _image_resolver(reader, course, path: Path, lines: list[str], default_line: int):
     """What Markdown images become: checked files of the course folder, served as media."""
 
@@ -527,6 +554,11 @@ def _image_resolver(reader, course, path: Path, lines: list[str], default_line: 
         if len(data) > MAX_IMAGE_BYTES:
             reader.problem(path, line, f"image '{src}' is larger than 1 MB")
             return ""
+        if content_type == "image/svg+xml":
+            problem = svg_problem(data)
+            if problem:
+                reader.problem(path, line, f"image '{src}': {problem}")
+                return ""
         rel = target.relative_to(course_root).as_posix()
         course.assets[rel] = AssetData(rel, content_type, data)
         return MEDIA_PREFIX.format(course=course.slug) + rel
