@@ -63,9 +63,8 @@ def test_course_structure_and_lessons(courses, slug):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_every_module_has_two_teaching_figures_and_a_task(courses, slug):
-    for module, module_dir in zip(
-        courses[slug].modules, sorted(p for p in (COURSES / slug).iterdir() if p.is_dir())
-    ):
+    folders = sorted(p for p in (COURSES / slug).iterdir() if p.is_dir())
+    for module, module_dir in zip(courses[slug].modules, folders, strict=True):
         figures = [
             (alt, src)
             for lesson in module_dir.glob("*.md")
