@@ -85,6 +85,7 @@ def pages(live_app, live_server):
         ("halaman@contoh.id", "/sertifikat"),
         ("halaman@contoh.id", "/akun"),
         ("halaman@contoh.id", "/akun/kata-sandi"),
+        ("admin@contoh.id", "/admin"),
         ("admin@contoh.id", "/admin/pengguna"),
         ("admin@contoh.id", "/admin/penerbit"),
         ("admin@contoh.id", "/admin/penerbit/baru"),
