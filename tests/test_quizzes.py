@@ -12,7 +12,7 @@ from lms.catalog.models import Enrolment, Lesson, Quiz
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Attempt
-from lms.quizzes.types import TYPES
+from lms.quizzes.types import TYPES, Answers
 from lms.timeutil import utcnow
 
 from .conftest import PASSWORD, import_courses
@@ -76,6 +76,11 @@ def answer_form(paper, correct=True, action="submit", page=1):
         else:
             form.add(f"q-{q['id']}", value)
     return form
+
+
+def answers_of(form: MultiDict) -> Answers:
+    """The typed answers a view builds from a submitted form."""
+    return Answers.from_pairs(form.items(multi=True))
 
 
 def attempt_row(app, attempt_id):
@@ -470,9 +475,11 @@ def test_a_save_racing_the_submit_cannot_change_the_scored_answers(app, client, 
         with app.app_context():  # request B, meanwhile: submits the right answers
             user_b = db.session.scalar(select(User).where(User.email == enrolled))
             attempt_b = quiz_services.get_attempt(user_b, attempt_id)
-            quiz_services.submit(user_b, attempt_b, answer_form(paper), 1)
+            quiz_services.submit(user_b, attempt_b, answers_of(answer_form(paper)), 1)
         with pytest.raises(ServiceError):
-            quiz_services.save_answers(user_a, attempt_a, answer_form(paper, correct=False), 1)
+            quiz_services.save_answers(
+                user_a, attempt_a, answers_of(answer_form(paper, correct=False)), 1
+            )
     row = attempt_row(app, attempt_id)
     assert row.percent == 100.0
     assert quiz_services.score_paper(row.paper, row.answers, False) == row.points
@@ -493,8 +500,10 @@ def test_two_submits_with_different_answers_store_the_answers_that_were_scored(
         with app.app_context():
             user_b = db.session.scalar(select(User).where(User.email == enrolled))
             attempt_b = quiz_services.get_attempt(user_b, attempt_id)
-            quiz_services.submit(user_b, attempt_b, answer_form(paper, correct=False), 1)
-        finished = quiz_services.submit(user_a, attempt_a, answer_form(paper), 1)
+            quiz_services.submit(
+                user_b, attempt_b, answers_of(answer_form(paper, correct=False)), 1
+            )
+        finished = quiz_services.submit(user_a, attempt_a, answers_of(answer_form(paper)), 1)
         assert finished.percent == 0.0  # the first submit won; the second changed nothing
     row = attempt_row(app, attempt_id)
     assert row.percent == 0.0

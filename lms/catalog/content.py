@@ -16,7 +16,7 @@ import nh3
 import yaml
 from markdown.treeprocessors import Treeprocessor
 
-from ..quizzes.types import TYPE_KEYS, TYPES
+from ..quizzes.types import TYPES
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG_RE = re.compile(rf"^{SLUG}$")
@@ -682,7 +682,7 @@ def load_question(reader, path, q, default_line, ids) -> dict | None:
     if qtype not in TYPES:
         reader.problem(path, q.line_of("type"), f"'type' must be one of: {', '.join(TYPES)}")
         return None
-    reader.unknown_keys(path, q, {"id", "type", "prompt", "explanation"} | TYPE_KEYS[qtype])
+    reader.unknown_keys(path, q, {"id", "type", "prompt", "explanation"} | TYPES[qtype].keys)
     prompt = reader.text(path, q, "prompt", max_len=2000)
     explanation = reader.text(path, q, "explanation", max_len=3000)
     problems = TYPES[qtype].validate(q, line)

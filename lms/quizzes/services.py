@@ -16,7 +16,7 @@ from ..catalog.models import Course, Enrolment, Quiz
 from ..errors import ServiceError
 from ..extensions import db
 from .models import Attempt
-from .types import TYPES, AnswerError
+from .types import TYPES, AnswerError, Answers
 
 PAGE_SIZE = 5
 
@@ -126,10 +126,12 @@ class QuizState:
 
 
 def quiz_state(user, quiz: Quiz) -> QuizState:
+    """The person's attempts at the quiz; one that ran out of time is scored now (and
+    committed) with the answers saved in time."""
     now = timeutil.utcnow()
     attempts = attempts_of(user, quiz)
-    for attempt in attempts:
-        close_if_expired(attempt, now)
+    if any([close_if_expired(attempt, now) for attempt in attempts]):
+        db.session.commit()
     return QuizState(quiz, attempts, now)
 
 
@@ -194,9 +196,13 @@ def start_attempt(user, quiz: Quiz) -> Attempt:
 
 
 def get_attempt(user, attempt_id: int) -> Attempt:
+    """The person's own attempt (another person's is not found); if it ran out of time it is
+    scored now with what was saved in time, and committed."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
         raise ServiceError(_l("This attempt does not exist or is not yours."), 404)
+    if close_if_expired(attempt, timeutil.utcnow()):
+        db.session.commit()
     return attempt
 
 
@@ -204,24 +210,13 @@ def in_time(attempt: Attempt, now: datetime) -> bool:
     return attempt.deadline_at is None or now <= attempt.deadline_at + grace()
 
 
-def read_answers(attempt: Attempt, form, question_ids: list[str]) -> dict:
+def read_answers(attempt: Attempt, answers: Answers, question_ids: list[str]) -> dict:
     """Answers for the given questions of this attempt; AnswerError on anything tampered."""
     paper = {q["id"]: q for q in attempt.paper}
-    if any(k.startswith("q-") and not _field_belongs(k, paper, question_ids) for k in form):
+    allowed = set().union(*(TYPES[paper[qid]["type"]].fields(paper[qid]) for qid in question_ids))
+    if answers.names() - allowed:
         raise AnswerError("answers for questions not on this page of the attempt")
-    return {qid: TYPES[paper[qid]["type"]].read(paper[qid], form) for qid in question_ids}
-
-
-def _field_belongs(key: str, paper: dict, question_ids: list[str]) -> bool:
-    for qid in question_ids:
-        q = paper[qid]
-        if key == f"q-{qid}":
-            return True
-        if q["type"] == "matching" and key.startswith(f"q-{qid}-"):
-            suffix = key[len(f"q-{qid}-") :]
-            if suffix.isdigit() and int(suffix) < len(q["left"]):
-                return True
-    return False
+    return {qid: TYPES[paper[qid]["type"]].read(paper[qid], answers) for qid in question_ids}
 
 
 def page_question_ids(attempt: Attempt, page: int) -> list[str]:
@@ -233,7 +228,20 @@ def page_count(attempt: Attempt) -> int:
     return max(1, -(-len(attempt.paper) // PAGE_SIZE))
 
 
-def save_answers(user, attempt: Attempt, form, page: int) -> None:
+def _read_page(attempt: Attempt, answers: Answers, page: int) -> dict:
+    """The answers sent for one page of the attempt; a clear 400 for a wrong page or
+    answers that do not fit the paper."""
+    if not 1 <= page <= page_count(attempt):
+        raise ServiceError(_l("This page of the quiz does not exist."), 400)
+    try:
+        return read_answers(attempt, answers, page_question_ids(attempt, page))
+    except AnswerError as e:
+        raise ServiceError(
+            _l("The answers sent do not match this quiz. Reload the page and try again."), 400
+        ) from e
+
+
+def save_answers(user, attempt: Attempt, answers: Answers, page: int) -> None:
     """Save the answers on one page of the paper. Refused once finished or out of time."""
     if not attempt.open:
         raise ServiceError(_l("This attempt is already finished."))
@@ -244,18 +252,11 @@ def save_answers(user, attempt: Attempt, form, page: int) -> None:
         raise ServiceError(
             _l("Time is up. Your attempt was scored with the answers saved in time.")
         )
-    if not 1 <= page <= page_count(attempt):
-        raise ServiceError(_l("This page of the quiz does not exist."), 400)
-    try:
-        answers = read_answers(attempt, form, page_question_ids(attempt, page))
-    except AnswerError as e:
-        raise ServiceError(
-            _l("The answers sent do not match this quiz. Reload the page and try again."), 400
-        ) from e
+    given = _read_page(attempt, answers, page)
     stored = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(answers=_merged(attempt, answers))
+        .values(answers=_merged(attempt, given))
         .execution_options(synchronize_session=False)
     )
     if stored.rowcount != 1:  # a parallel request finished the attempt meanwhile
@@ -311,28 +312,24 @@ def _finish(attempt: Attempt, now: datetime, timed_out: bool, answers: dict | No
     return True
 
 
-def close_if_expired(attempt: Attempt, now: datetime) -> None:
-    """An open attempt past its deadline is scored with what was saved (the caller commits)."""
+def close_if_expired(attempt: Attempt, now: datetime) -> bool:
+    """An open attempt past its deadline is scored with what was saved (the caller commits).
+    Returns whether it was closed now."""
     if attempt.open and not in_time(attempt, now):
         if _finish(attempt, min(now, attempt.deadline_at + grace()), timed_out=True):
             db.session.refresh(attempt)
+            return True
+    return False
 
 
-def submit(user, attempt: Attempt, form, page: int) -> Attempt:
+def submit(user, attempt: Attempt, answers: Answers, page: int) -> Attempt:
     """Save the last page and score. A second submit changes nothing and returns the result."""
     if not attempt.open:
         return attempt
     now = timeutil.utcnow()
     if in_time(attempt, now):
-        if not 1 <= page <= page_count(attempt):
-            raise ServiceError(_l("This page of the quiz does not exist."), 400)
-        try:
-            answers = read_answers(attempt, form, page_question_ids(attempt, page))
-        except AnswerError as e:
-            raise ServiceError(
-                _l("The answers sent do not match this quiz. Reload the page and try again."), 400
-            ) from e
-        _finish(attempt, now, timed_out=False, answers=_merged(attempt, answers))
+        given = _read_page(attempt, answers, page)
+        _finish(attempt, now, timed_out=False, answers=_merged(attempt, given))
     else:
         close_if_expired(attempt, now)
     db.session.commit()
@@ -348,6 +345,7 @@ class ResultItem:
     correct: bool
     points: float
     solution: list
+    template: str  # the question type's template
 
 
 def result_items(attempt: Attempt, partial: bool) -> list[ResultItem]:
@@ -357,7 +355,15 @@ def result_items(attempt: Attempt, partial: bool) -> list[ResultItem]:
         answer = (attempt.answers or {}).get(q["id"])
         points = kind.score(q, answer, partial)
         items.append(
-            ResultItem(i, q, kind.describe(q, answer), points == 1.0, points, kind.solution(q))
+            ResultItem(
+                i,
+                q,
+                kind.describe(q, answer),
+                points == 1.0,
+                points,
+                kind.solution(q),
+                kind.template,
+            )
         )
     return items
 

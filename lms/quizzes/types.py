@@ -1,17 +1,51 @@
-"""Question types: one small class each.
+"""Question types: one small class each, owning everything about its kind of question.
 
+- `keys`: the YAML keys of its own (besides id, type, prompt, explanation);
 - `validate(q, line)`: problems, as (message, line), in one question mapping read from YAML;
 - `normalise(q)`: the plain data stored for the question at import;
 - `draw(q, rng, shuffle)`: the question as printed on one attempt's paper (option ids, order fixed);
 - `public(paper)`: what the browser may see of it (never the correct answer);
-- `read(paper, form)`: the trainee's answer from the submitted form, or AnswerError;
+- `fields(paper)`: the form fields that carry its answer;
+- `read(paper, answers)`: the trainee's answer from the submitted `Answers`, or AnswerError;
 - `score(paper, answer, partial)`: a number between 0 and 1;
-- `solution(paper)` and `describe(paper, answer)`: texts for the result page.
+- `solution(paper)` and `describe(paper, answer)`: texts for the result page;
+- `template`: `templates/quizzes/types/<name>.html`, which draws it on the attempt and result pages.
+
+A sixth type is one more class here and one more template.
 """
 
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the browser sent for a page of a quiz: each answer field with its values. Views
+    build it from the form; services and types never see the request."""
+
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> "Answers":
+        values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            if name.startswith("q-"):
+                values.setdefault(name, []).append(value)
+        return cls({name: tuple(v) for name, v in values.items()})
+
+    def get(self, name: str) -> str:
+        found = self.values.get(name)
+        return found[0] if found else ""
+
+    def getlist(self, name: str) -> tuple[str, ...]:
+        return self.values.get(name, ())
+
+    def names(self) -> set[str]:
+        return set(self.values)
 
 
 class AnswerError(ValueError):
@@ -38,6 +72,11 @@ def _text(value) -> bool:
 @dataclass
 class QuestionType:
     name: str
+    keys: frozenset = frozenset()
+
+    @property
+    def template(self) -> str:
+        return f"quizzes/types/{self.name}.html"
 
     def validate(self, q, line) -> list:
         return []
@@ -50,13 +89,23 @@ class QuestionType:
         return dict(q)
 
     def public(self, paper) -> dict:
-        return {k: paper[k] for k in ("id", "type", "prompt")}
+        return {
+            **{k: paper[k] for k in ("id", "type", "prompt")},
+            "field": self.field(paper),
+            "template": self.template,
+        }
 
     def field(self, paper) -> str:
         return f"q-{paper['id']}"
 
+    def fields(self, paper) -> set[str]:
+        return {self.field(paper)}
 
+
+@dataclass
 class ChoiceType(QuestionType):
+    many: bool = False  # several correct options (multiple) or exactly one (single)
+
     def validate(self, q, line):
         problems = []
         options = q.get("options")
@@ -78,11 +127,11 @@ class ChoiceType(QuestionType):
                 problems.append(("two options have the same text", oline))
             texts.add(option["text"].strip())
             correct += option.get("correct") is True
-        if self.name == "single" and correct != 1:
+        if not self.many and correct != 1:
             problems.append(
                 (f"a 'single' question needs exactly 1 correct option, found {correct}", line)
             )
-        if self.name == "multiple" and correct < 1:
+        if self.many and correct < 1:
             problems.append(("a 'multiple' question needs at least 1 correct option", line))
         return problems
 
@@ -106,12 +155,12 @@ class ChoiceType(QuestionType):
             "options": [{"id": o["id"], "text": o["text"]} for o in paper["options"]],
         }
 
-    def read(self, paper, form):
+    def read(self, paper, answers: Answers):
         ids = {o["id"] for o in paper["options"]}
-        values = [v for v in form.getlist(self.field(paper)) if v != ""]
+        values = [v for v in answers.getlist(self.field(paper)) if v != ""]
         if any(v not in ids for v in values):
             raise AnswerError("unknown option")
-        if self.name == "single":
+        if not self.many:
             if len(values) > 1:
                 raise AnswerError("one option only")
             return values[0] if values else None
@@ -119,7 +168,7 @@ class ChoiceType(QuestionType):
 
     def score(self, paper, answer, partial=False):
         correct = {o["id"] for o in paper["options"] if o["correct"]}
-        if self.name == "single":
+        if not self.many:
             return 1.0 if answer in correct else 0.0
         chosen = set(answer or [])
         if chosen == correct:
@@ -138,7 +187,7 @@ class ChoiceType(QuestionType):
 
     def perfect(self, paper):
         ids = [o["id"] for o in paper["options"] if o["correct"]]
-        return ids[0] if self.name == "single" else sorted(ids)
+        return sorted(ids) if self.many else ids[0]
 
 
 class TrueFalseType(QuestionType):
@@ -155,8 +204,10 @@ class TrueFalseType(QuestionType):
     def normalise(self, q):
         return {"answer": q["answer"]}
 
-    def read(self, paper, form):
-        value = form.get(self.field(paper), "")
+    LABELS = {"true": _l("True"), "false": _l("False")}
+
+    def read(self, paper, answers: Answers):
+        value = answers.get(self.field(paper))
         if value not in ("", "true", "false"):
             raise AnswerError("true or false")
         return value or None
@@ -165,10 +216,10 @@ class TrueFalseType(QuestionType):
         return 1.0 if answer == ("true" if paper["answer"] else "false") else 0.0
 
     def solution(self, paper):
-        return ["true" if paper["answer"] else "false"]
+        return [str(self.LABELS["true" if paper["answer"] else "false"])]
 
     def describe(self, paper, answer):
-        return [answer] if answer else []
+        return [str(self.LABELS[answer])] if answer in self.LABELS else []
 
     def perfect(self, paper):
         return "true" if paper["answer"] else "false"
@@ -188,8 +239,8 @@ class ShortAnswerType(QuestionType):
 
     MAX_LENGTH = 200
 
-    def read(self, paper, form):
-        value = form.get(self.field(paper), "")
+    def read(self, paper, answers: Answers):
+        value = answers.get(self.field(paper))
         if len(value) > self.MAX_LENGTH:
             raise AnswerError("too long")
         return value.strip() or None
@@ -250,11 +301,14 @@ class MatchingType(QuestionType):
     def public(self, paper):
         return {**super().public(paper), "left": paper["left"], "choices": paper["choices"]}
 
-    def read(self, paper, form):
+    def fields(self, paper) -> set[str]:
+        return {f"{self.field(paper)}-{i}" for i in range(len(paper["left"]))}
+
+    def read(self, paper, answers: Answers):
         ids = {c["id"] for c in paper["choices"]}
         answer = []
         for i in range(len(paper["left"])):
-            value = form.get(f"{self.field(paper)}-{i}", "")
+            value = answers.get(f"{self.field(paper)}-{i}")
             if value and value not in ids:
                 raise AnswerError("unknown choice")
             answer.append(value or None)
@@ -293,17 +347,12 @@ class MatchingType(QuestionType):
 
 
 TYPES: dict[str, QuestionType] = {
-    "single": ChoiceType("single"),
-    "multiple": ChoiceType("multiple"),
-    "true_false": TrueFalseType("true_false"),
-    "short_answer": ShortAnswerType("short_answer"),
-    "matching": MatchingType("matching"),
-}
-
-TYPE_KEYS = {
-    "single": {"options"},
-    "multiple": {"options"},
-    "true_false": {"answer"},
-    "short_answer": {"answers"},
-    "matching": {"pairs"},
+    kind.name: kind
+    for kind in (
+        ChoiceType("single", frozenset({"options"})),
+        ChoiceType("multiple", frozenset({"options"}), many=True),
+        TrueFalseType("true_false", frozenset({"answer"})),
+        ShortAnswerType("short_answer", frozenset({"answers"})),
+        MatchingType("matching", frozenset({"pairs"})),
+    )
 }

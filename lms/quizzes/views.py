@@ -4,10 +4,12 @@ from flask_login import current_user, login_required
 
 from ..accounts.forms import EmptyForm
 from ..catalog import services as catalog
-from ..catalog.models import Course, Module
+from ..catalog.models import Course, Module, Quiz
 from ..errors import ServiceError
 from ..extensions import db
+from ..timeutil import utcnow
 from . import services
+from .types import Answers
 
 bp = Blueprint("quizzes", __name__)
 
@@ -25,7 +27,6 @@ def _quiz_or_404(slug, quiz_id):
 def overview(slug, quiz_id):
     course, quiz = _quiz_or_404(slug, quiz_id)
     state = services.quiz_state(current_user, quiz)
-    db.session.commit()  # attempts that ran out of time were just scored
     module = db.session.get(Module, quiz.module_id) if quiz.module_id else None
     return render_template(
         "quizzes/overview.html",
@@ -66,12 +67,13 @@ def attempt(attempt_id):
             abort(400)
         page = _page_arg(request.form)
         action = request.form.get("action", "save")
+        answers = Answers.from_pairs(request.form.items(multi=True))
         if action == "submit":
-            services.submit(current_user, attempt, request.form, page)
+            services.submit(current_user, attempt, answers, page)
             return redirect(url_for("quizzes.result", attempt_id=attempt.id))
         pages = services.page_count(attempt)  # before saving: the commit expires the attempt
         try:
-            services.save_answers(current_user, attempt, request.form, page)
+            services.save_answers(current_user, attempt, answers, page)
         except ServiceError as e:
             if not attempt.open:  # finished or out of time: show the result with the reason
                 flash(str(e), "error")
@@ -81,14 +83,12 @@ def attempt(attempt_id):
         target = min(max(target, 1), pages)
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, halaman=target))
 
-    services.close_if_expired(attempt, services.timeutil.utcnow())
-    db.session.commit()
     if not attempt.open:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     page = _page_arg(request.args)
     if not 1 <= page <= services.page_count(attempt):
         abort(404)
-    quiz = db.session.get(services.Quiz, attempt.quiz_id)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
     course = db.session.get(Course, attempt.course_id)
     return render_template(
         "quizzes/attempt.html",
@@ -99,7 +99,7 @@ def attempt(attempt_id):
         answers=attempt.answers or {},
         page=page,
         pages=services.page_count(attempt),
-        now=services.timeutil.utcnow(),
+        now=utcnow(),
         form=EmptyForm(),
     )
 
@@ -108,12 +108,10 @@ def attempt(attempt_id):
 @login_required
 def result(attempt_id):
     attempt = services.get_attempt(current_user, attempt_id)
-    services.close_if_expired(attempt, services.timeutil.utcnow())
-    db.session.commit()
     if attempt.open:
         flash(_("This attempt is still open: submit it to see the result."), "info")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
-    quiz = db.session.get(services.Quiz, attempt.quiz_id)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
     course = db.session.get(Course, attempt.course_id)
     state = services.quiz_state(current_user, quiz)
     return render_template(

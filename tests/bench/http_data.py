@@ -25,6 +25,7 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import CohortMember
 from lms.extensions import db
 from lms.quizzes import services as quizzes
+from lms.quizzes.types import Answers
 from lms.timeutil import utcnow
 from tests.seed import seed_trainees
 
@@ -232,7 +233,12 @@ def seed(app, trainees: int = 5000, cohort_count: int = 50, big: int = 500, real
             # Answer everything correctly, page by page, then submit (as the pages do).
             pages = quizzes.page_count(attempt)
             for page in range(1, pages):
-                quizzes.save_answers(trainee, attempt, answer_form(attempt, page, True), page)
+                quizzes.save_answers(
+                    trainee,
+                    attempt,
+                    Answers.from_pairs(answer_form(attempt, page, True).items(multi=True)),
+                    page,
+                )
             quizzes.submit(trainee, attempt, answer_form(attempt, pages, True), pages)
             assert attempt.passed, (quiz.title, attempt.percent)
         certificate = certificates.claim(trainee, first, trainee.full_name)

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
@@ -15,6 +14,7 @@ from lms.catalog.models import Course, Lesson, Quiz
 from lms.certificates import services as certificate_services
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
+from lms.quizzes.types import Answers
 from tests.conftest import complete_course
 
 from .conftest import PASSWORD, SHOTS
@@ -50,7 +50,7 @@ def pages(live_app, live_server):
         done = quiz_services.start_attempt(
             user, db.session.scalar(select(Quiz).where(Quiz.key == "final-exam"))
         )
-        quiz_services.submit(user, done, MultiDict(), 1)
+        quiz_services.submit(user, done, Answers(), 1)
         lesson = db.session.scalar(select(Lesson.id).order_by(Lesson.id))
         ids = {
             "cert": certificate.id,
