@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -12,30 +12,13 @@ from werkzeug.routing import IntegerConverter
 from .accounts.sessions import SessionInterface
 from .config import build_config
 from .extensions import babel, cache, csrf, db, limiter, local_cache, login_manager, migrate
+from .locales import select_locale, select_timezone
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ("id", "en")
-TIMEZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-
-
-def select_locale() -> str:
-    if getattr(g, "locale", None):
-        return g.locale
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
-    lang = request.cookies.get("lang") if request else None
-    return lang if lang in LOCALES else "id"
-
-
-def select_timezone() -> str:
-    if current_user and current_user.is_authenticated:
-        return TIMEZONES.get(current_user.timezone, "Asia/Jakarta")
-    return "Asia/Jakarta"
 
 
 @event.listens_for(Engine, "connect")

@@ -4,6 +4,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.fields.choices import SelectChoice
 
 from .. import regions
+from ..locales import TIMEZONES
 from .models import ROLES
 
 
@@ -47,7 +48,7 @@ class ProfileForm(RegionMixin, FlaskForm):
     login = StringField(_l("Email or mobile number"))
     timezone = SelectField(
         _l("Time zone"),
-        choices=[SelectChoice("WIB"), SelectChoice("WITA"), SelectChoice("WIT")],
+        choices=[SelectChoice(name) for name in TIMEZONES],
         validate_choice=False,
     )
     locale = SelectField(

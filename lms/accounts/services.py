@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import permissions, regions
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..locales import LOCALES, TIMEZONES, timezone_for
 from ..notifications import mail, outbox
 from ..timeutil import utcnow
 from .models import NO_PASSWORD, ROLES, ConsentEvent, PasswordToken, User
@@ -26,8 +28,6 @@ PASSWORD_MAX = 128
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+628\d{7,11}$")
 SETUP_LINK_DAYS = 30
-WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
 
 
 @cache
@@ -61,14 +61,6 @@ def parse_login(raw: str) -> tuple[str, str] | None:
         )
     phone = normalize_phone(value)
     return ("phone", phone) if phone else None
-
-
-def timezone_for(province_code: str) -> str:
-    if province_code in WITA:
-        return "WITA"
-    if province_code in WIT:
-        return "WIT"
-    return "WIB"
 
 
 def password_problem(password: str) -> str | None:
@@ -171,14 +163,38 @@ def create_user(
     return user
 
 
-def register(data: dict) -> User:
+@dataclass(frozen=True)
+class Registration:
+    """What a person types to register (built by the view, the CLI or an API)."""
+
+    full_name: str
+    login: str
+    password: str
+    province: str
+    regency: str
+    consent: bool
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A person's editable profile."""
+
+    full_name: str
+    login: str
+    province: str
+    regency: str
+    timezone: str
+    locale: str
+
+
+def register(entry: Registration) -> User:
     return create_user(
-        full_name=data.get("full_name", ""),
-        login=data.get("login", ""),
-        password=data.get("password", ""),
-        province_code=data.get("province", ""),
-        regency_code=data.get("regency", ""),
-        consent_version=current_app.config["PRIVACY_VERSION"] if data.get("consent") else None,
+        full_name=entry.full_name,
+        login=entry.login,
+        password=entry.password,
+        province_code=entry.province,
+        regency_code=entry.regency,
+        consent_version=current_app.config["PRIVACY_VERSION"] if entry.consent else None,
     )
 
 
@@ -253,37 +269,35 @@ def end_password_links(user: User, now: datetime | None = None) -> None:
     )
 
 
-def update_profile(user: User, data: dict) -> None:
+def update_profile(user: User, profile: Profile) -> None:
     errors: dict = {}
-    _check_person(
-        data.get("full_name", ""), data.get("province", ""), data.get("regency", ""), errors
-    )
-    parsed = parse_login(data.get("login", ""))
+    _check_person(profile.full_name, profile.province, profile.regency, errors)
+    parsed = parse_login(profile.login)
     if parsed is None:
         errors["login"] = _l(
             "Enter a valid email, or an Indonesian mobile number such as 0812 3456 7890."
         )
     else:
         _check_login_free(*parsed, errors, except_user=user)
-    if data.get("timezone") not in ("WIB", "WITA", "WIT"):
+    if profile.timezone not in TIMEZONES:
         errors["timezone"] = _l("Choose a time zone.")
-    if data.get("locale") not in ("id", "en"):
+    if profile.locale not in LOCALES:
         errors["locale"] = _l("Choose a language.")
     if errors:
         raise FormErrors(errors)
     kind, value = parsed
-    user.full_name = " ".join(data["full_name"].split())
+    user.full_name = " ".join(profile.full_name.split())
     user.email = value if kind == "email" else None
     user.phone = value if kind == "phone" else None
-    user.province_code = data["province"]
-    user.regency_code = data["regency"]
-    user.timezone = data["timezone"]
-    user.locale = data["locale"]
+    user.province_code = profile.province
+    user.regency_code = profile.regency
+    user.timezone = profile.timezone
+    user.locale = profile.locale
     db.session.commit()
 
 
 def set_locale(user: User | None, locale: str) -> None:
-    if locale not in ("id", "en"):
+    if locale not in LOCALES:
         raise ServiceError(_l("Choose a language."))
     if user is not None:
         user.locale = locale

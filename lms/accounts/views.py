@@ -56,7 +56,16 @@ def register():
     if form.is_submitted() and not form.pick_province.data:
         if form.validate():
             try:
-                user = services.register(request.form)
+                user = services.register(
+                    services.Registration(
+                        full_name=form.full_name.data or "",
+                        login=form.login.data or "",
+                        password=form.password.data or "",
+                        province=form.province.data or "",
+                        regency=form.regency.data or "",
+                        consent=bool(form.consent.data),
+                    )
+                )
             except FormErrors as e:
                 show_errors(form, e)
             else:
@@ -112,7 +121,17 @@ def profile():
     region_fields(form, form.province.data)
     if form.is_submitted() and not form.pick_province.data and form.validate():
         try:
-            services.update_profile(user, request.form)
+            services.update_profile(
+                user,
+                services.Profile(
+                    full_name=form.full_name.data or "",
+                    login=form.login.data or "",
+                    province=form.province.data or "",
+                    regency=form.regency.data or "",
+                    timezone=form.timezone.data or "",
+                    locale=form.locale.data or "",
+                ),
+            )
         except FormErrors as e:
             show_errors(form, e)
         else:

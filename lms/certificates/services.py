@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import TIMEZONES, formatting, storage
+from .. import formatting, locales, storage
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
@@ -262,7 +262,7 @@ def _issue(
     """Add a certificate to the session (number, code, PDF hash, audit); the caller commits.
     `seq` is a number the caller already took from the issuer's sequence."""
     finished = enrolment.completed_at or utcnow()
-    zone = ZoneInfo(TIMEZONES.get(user.timezone, "Asia/Jakarta"))
+    zone = locales.zone(user.timezone)
     completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
     now = now or utcnow()
     require_real_signatory(issuer)

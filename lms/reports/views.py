@@ -5,7 +5,7 @@ from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import regions
+from .. import locales, regions
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..catalog import services as catalog
@@ -15,8 +15,6 @@ from ..web import attachment, render_reset_link
 from . import charts, exports, services
 
 bp = Blueprint("reports", __name__)
-
-TZ_HOURS = {"WIB": 7, "WITA": 8, "WIT": 9}
 
 
 def status_labels() -> dict:
@@ -48,7 +46,7 @@ def _table_args():
 
 def _report(cohort, days):
     return services.cohort_report(
-        cohort, inactive_days=days, tz_hours=TZ_HOURS.get(current_user.timezone, 7)
+        cohort, inactive_days=days, tz_hours=locales.utc_offset_hours(current_user.timezone)
     )
 
 
