@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -289,8 +290,10 @@ def test_csv_export_is_excel_friendly_and_neutralises_formulas(
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][0] == "Nama" and len(values) == 3
-    assert {v[0] for v in values[1:]} == names
+    # The XLSX holds the names as typed, in text cells (which Excel never runs).
+    assert {v[0] for v in values[1:]} == {n[1:] for n in names}
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert all(row[0].data_type == "s" for row in sheet.iter_rows())
 
 
 def test_exports_follow_the_filter(app, client, auth, trainer, make_cohort):
@@ -439,3 +442,36 @@ def test_the_dashboard_is_kept_briefly_for_reloads_and_paging(
     assert first.status_code == second.status_code == 200
     assert len(statements) <= 5  # sign-in, cohort, trainers: the report itself is not recomputed
     assert "120" in second.get_data(as_text=True)
+
+
+def test_a_control_character_before_a_formula_does_not_slip_past_the_guard(
+    app, client, auth, trainer, make_cohort, make_user
+):
+    """Issue 11, item 6: "\\x01=HYPERLINK(…)" lost its control character only after the
+    formula check, so the XLSX held a live formula. Every export strips control characters
+    first; the XLSX keeps user text as typed text cells (no visible apostrophe needed)."""
+    formula = '=HYPERLINK("http://jahat.example","klik")'
+    sneaky = make_user(login="licik@contoh.id", full_name="\x01" + formula)
+    tabbed = make_user(login="tab@contoh.id")
+    with app.app_context():  # as an older version or another tool may have stored it
+        db.session.execute(update(User).where(User.id == tabbed).values(full_name="\t\x1f+62 Budi"))
+        db.session.commit()
+    cohort_id, _ = make_cohort(trainer, members=[sneaky, tabbed], **PAST)
+    sign_in(auth, "pelatih@contoh.id")
+
+    body = client.get(f"/kelas/{cohort_id}/ekspor.csv", query_string={"pemisah": "koma"})
+    rows = list(csv.reader(io.StringIO(body.get_data().decode("utf-8-sig"))))
+    names = {r[0] for r in rows[1:]}
+    assert names == {"'" + formula, "' +62 Budi"}
+    assert not any(ch < " " for r in rows for cell in r for ch in cell)
+
+    xlsx = client.get(f"/kelas/{cohort_id}/ekspor.xlsx").get_data()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml  # no formula at all
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    cells = {row[0].value: row[0] for row in sheet.iter_rows(min_row=2)}
+    assert set(cells) == {formula, " +62 Budi"}  # as typed, without an apostrophe
+    assert all(cell.data_type == "s" for cell in cells.values())
+    phones = [row[2] for row in sheet.iter_rows(min_row=2) if row[2].value]
+    assert all(cell.data_type == "s" for cell in phones)
