@@ -171,6 +171,9 @@ def test_a_row_that_became_invalid_after_the_preview_rolls_back_everything(
             "tidak dalam UTF-8",
         ),
         (b"", "Berkas kosong."),
+        # Issue 11, item 10: only quoted empty cells (Excel's "save as CSV" of a blank sheet).
+        (b'"",""\n"",""\n', "Berkas kosong."),
+        (b'\xef\xbb\xbf"";""\r\n"  ";""\r\n', "Berkas kosong."),
         (b"foo,bar\n1,2\n", "Baris pertama harus berisi nama kolom"),
         (b"nama,email\n", "tidak ada pesertanya"),
         (b"nama,email\n\x00,\x00\n", "Ini bukan berkas teks CSV."),

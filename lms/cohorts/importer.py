@@ -125,8 +125,7 @@ def max_bytes() -> int:
     return current_app.config.get("COHORT_IMPORT_MAX_BYTES", MAX_BYTES)
 
 
-def read_rows(content: bytes) -> list[Row]:
-    """Parse the file: UTF-8 with or without BOM, comma or semicolon separated, a header row."""
+def _check_size(content: bytes) -> None:
     limit = max_bytes()
     if len(content) > limit:
         raise ImportFileError(
@@ -137,6 +136,10 @@ def read_rows(content: bytes) -> list[Row]:
                 limit=limit // 1024,
             )
         )
+
+
+def _csv_records(content: bytes) -> list[list[str]]:
+    """The cells of a CSV file: UTF-8 with or without BOM, comma or semicolon separated."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -148,17 +151,38 @@ def read_rows(content: bytes) -> list[Row]:
         ) from e
     if "\x00" in text:
         raise ImportFileError(_l("This is not a CSV text file."))
-    lines = [line for line in text.splitlines() if line.strip(" \t;,")]
-    if not lines:
+    # The first line with something in it besides separators, quotes and spaces.
+    first = next((line for line in text.splitlines() if line.strip(' \t;,"')), None)
+    if first is None:
         raise ImportFileError(_l("The file is empty."))
-    first = lines[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as e:
         raise ImportFileError(_l("The file could not be read as CSV.")) from e
-    numbered = [(n, rec) for n, rec in enumerate(records, 1) if any(cell.strip() for cell in rec)]
-    header_line, header = numbered[0]
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _clean(cell: str) -> str:
+    """One line of text: spaces collapsed, control characters removed."""
+    return " ".join(_CONTROL_RE.sub(" ", cell).split())
+
+
+def _rows(records: list[list[str]]) -> list[Row]:
+    """Participants from a table's cells: a header row naming the columns, then one per row.
+
+    Row numbers are those a spreadsheet shows (blank rows count, a record spanning several
+    lines is reported at its first)."""
+    numbered = []
+    for n, rec in enumerate(records, 1):
+        cells = [_clean(cell) for cell in rec]
+        if any(cells):
+            numbered.append((n, cells))
+    if not numbered:
+        raise ImportFileError(_l("The file is empty."))
+    _header_line, header = numbered[0]
     keys = [_header_key(cell) for cell in header]
     if "name" not in keys or not ({"email", "phone"} & set(keys)):
         raise ImportFileError(
@@ -184,10 +208,15 @@ def read_rows(content: bytes) -> list[Row]:
         values = {key: "" for key in COLUMNS}
         for key, cell in zip(keys, rec, strict=False):
             if key and not values[key]:
-                values[key] = " ".join(cell.split())
-        # Quoted cells may hold line breaks: report the line the record starts on.
+                values[key] = cell
         rows.append(Row(line=line, **values))
     return rows
+
+
+def read_rows(content: bytes) -> list[Row]:
+    """Parse an uploaded file into participants (or raise ImportFileError with the reason)."""
+    _check_size(content)
+    return _rows(_csv_records(content))
 
 
 def _strip_prefix(name: str, prefixes) -> str:
