@@ -79,7 +79,7 @@ def test_create_print_import_join_and_follow_progress(
     assert "Terdaftar: 32 (100%)" in dashboard and "Sudah mulai: 2 (6%)" in dashboard
     assert "Dewi Baru" in dashboard and "Eko Ketik" in dashboard
     exported = client.get(f"{cohort_url}/ekspor.csv").get_data().decode("utf-8-sig")
-    rows = {r[0]: r for r in csv.reader(io.StringIO(exported))}
+    rows = {r[0]: r for r in csv.reader(io.StringIO(exported), delimiter=";")}
     assert len(rows) == 33  # the header and 32 trainees
     assert rows["Dewi Baru"][7] == "100" and rows["Peserta Nomor 1"][7] == "33"
     assert rows["Eko Ketik"][5] == "Belum mulai"

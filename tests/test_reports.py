@@ -279,7 +279,7 @@ def test_csv_export_is_excel_friendly_and_neutralises_formulas(
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Nama", "Email", "Nomor HP"]
     names = {r[0] for r in rows[1:]}
     assert names == {'\'=HYPERLINK("http://x","klik")', "'+62 Budi"}
@@ -303,7 +303,7 @@ def test_exports_follow_the_filter(app, client, auth, trainer, make_cohort):
     body = client.get(
         f"/kelas/{cohort_id}/ekspor.csv", query_string={"status": "bersertifikat"}
     ).get_data()
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) - 1 == certified > 0
     assert {r[13] for r in rows[1:]} == {"ya"}
 
@@ -475,3 +475,38 @@ def test_a_control_character_before_a_formula_does_not_slip_past_the_guard(
     assert all(cell.data_type == "s" for cell in cells.values())
     phones = [row[2] for row in sheet.iter_rows(min_row=2) if row[2].value]
     assert all(cell.data_type == "s" for cell in phones)
+
+
+def test_the_csv_separator_is_a_choice_with_semicolons_for_indonesian(
+    app, client, auth, trainer, make_cohort, make_user
+):
+    """Issue 11, item 19a: Excel in the Indonesian locale splits CSV columns at semicolons."""
+    member = make_user(login="siti@contoh.id", full_name="Siti, Aminah")
+    cohort_id, _ = make_cohort(trainer, members=[member], **PAST)
+    sign_in(auth, "pelatih@contoh.id")
+    page = client.get(f"/kelas/{cohort_id}", query_string={"status": "belum-mulai"})
+    html = page.get_data(as_text=True)
+    form = re.search(r'<form method="get" action="/kelas/\d+/ekspor\.csv".*?</form>', html, re.S)
+    assert form, "the CSV download is a small form with the separator"
+    form = form.group(0)
+    assert '<label for="pemisah">Pemisah</label>' in form
+    assert re.search(r'<option value="titik-koma" selected>titik koma \(Excel Indonesia\)', form)
+    assert '<option value="koma">koma</option>' in form
+    assert 'name="status" value="belum-mulai"' in form  # the download follows the filter
+
+    def first_line(**query):
+        body = client.get(f"/kelas/{cohort_id}/ekspor.csv", query_string=query).get_data()
+        return body.decode("utf-8-sig").splitlines()[:2]
+
+    header, row = first_line()
+    assert header.startswith("Nama;Email;Nomor HP;Provinsi;") and row.startswith("Siti, Aminah;")
+    header, row = first_line(pemisah="koma")
+    assert header.startswith("Nama,Email,Nomor HP,") and row.startswith('"Siti, Aminah",')
+    assert first_line(pemisah="titik-koma")[0].startswith("Nama;Email;")
+    assert first_line(pemisah="tab")[0].startswith("Nama;Email;")  # unknown: the default
+
+    client.post("/bahasa", data={"locale": "en"})
+    html = client.get(f"/kelas/{cohort_id}").get_data(as_text=True)
+    assert '<option value="koma" selected>' in html
+    assert first_line()[0].startswith("Name,Email,Mobile number,")
+    assert first_line(pemisah="titik-koma")[0].startswith("Name;Email;Mobile number;")

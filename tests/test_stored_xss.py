@@ -88,7 +88,7 @@ def test_payloads_in_every_user_field_stay_text(app, make_user, make_cohort, sam
 
     # Exports: text as text, and spreadsheet formulas neutralised.
     exported = trainer_client.get(f"/kelas/{cohort}/ekspor.csv").data.decode("utf-8-sig")
-    names = [row[0] for row in csv.reader(io.StringIO(exported))][1:]
+    names = [row[0] for row in csv.reader(io.StringIO(exported), delimiter=";")][1:]
     assert PAYLOAD in names and "'" + FORMULA in names
     sheet = load_workbook(
         io.BytesIO(trainer_client.get(f"/kelas/{cohort}/ekspor.xlsx").data)

@@ -261,9 +261,16 @@ def test_trainer_runs_a_cohort(visit, live_app, tmp_path):
     page.get_by_label("Status").select_option(index=1)
     page.get_by_role("button", name="Tampilkan").click()
     page.wait_for_load_state()
+    # Semicolons by default in Indonesian (what Excel Indonesia opens); commas on request.
+    assert page.get_by_label("Pemisah").input_value() == "titik-koma"
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("button", name="Unduh CSV").click()
     exported = tmp_path / "ekspor.csv"
     download.value.save_as(exported)
     text = exported.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("Nama")
+    assert text.splitlines()[0].startswith("Nama;Email;")
+    page.get_by_label("Pemisah").select_option(label="koma")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Unduh CSV").click()
+    download.value.save_as(exported)
+    assert exported.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Nama,Email,")
