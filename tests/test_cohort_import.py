@@ -202,7 +202,8 @@ def test_size_and_row_limits(app, client, cohort):
         app.config["COHORT_IMPORT_MAX_ROWS"] = 1000
     assert upload(client, cohort, b"").status_code == 400
     no_file = client.post(f"/kelas/{cohort}/impor", data={}, content_type="multipart/form-data")
-    assert no_file.status_code == 400 and "Pilih berkas CSV." in no_file.get_data(as_text=True)
+    assert no_file.status_code == 400
+    assert "Pilih berkas CSV atau XLSX." in no_file.get_data(as_text=True)
 
 
 def test_a_formula_in_a_name_is_kept_as_text_and_escaped(app, client, cohort):
@@ -340,3 +341,124 @@ def test_a_trainers_link_stops_working_once_the_account_is_no_longer_a_fresh_tra
         db.session.commit()
     assert client.get(first).status_code == 404
     assert app.test_client().post(first, data={"password": "kopi-gayo-2026"}).status_code == 404
+
+
+def xlsx_of(rows, title="Peserta") -> bytes:
+    """A workbook as Excel writes one: the first sheet holds the rows (None = an empty cell)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    book.create_sheet("Catatan").append(["Lembar lain: tidak dibaca"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_roster_is_checked_and_imported_like_a_csv(app, client, cohort):
+    """Issue 11, item 19b: same columns and rules as the CSV; rows numbered as Excel shows."""
+    content = xlsx_of(
+        [
+            ["Nama Lengkap", "Email", "No HP", "Provinsi", "Kabupaten/Kota"],
+            ["Siti Aminah", "siti@contoh.id", None, "Aceh", "Kabupaten Bireuen"],
+            ["Teuku Rizal", None, "0812 3456 7890", 11, 11.11],
+            [None, None, None, None, None],
+            # Excel drops the leading 0 of a number typed into a number cell.
+            ["Cut Nyak", None, 81298765432, None, None],
+            ["Tanpa Kontak", None, None, None, None],
+            ["Dewi Lestari", "DEWI@contoh.id", None, None, None],
+        ]
+    )
+    before = counts(app)
+    response = upload(client, cohort, content, name="peserta.xlsx")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "4 akun baru, 0 akun yang sudah ada, 1 baris bermasalah." in html
+    error = re.search(r'<tr class="row-error">\s*<td>(\d+)</td>\s*<td>([^<]*)</td>', html)
+    assert error.groups() == ("6", "Tanpa Kontak")  # the row number Excel shows
+    assert "Isi email atau nomor HP." in html and "dewi@contoh.id" in html
+    assert "+6281298765432" in html and "Kabupaten Bireuen" in html
+    assert counts(app) == before
+    response = upload(client, cohort, xlsx_of([["nama", "email"], ["Rina", "rina@contoh.id"]]))
+    done = confirm(client, cohort, response.get_data(as_text=True))
+    assert done.status_code == 200 and "/atur-kata-sandi/" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User.full_name).where(User.email == "rina@contoh.id"))
+
+
+def zip_of(files: dict) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def workbook_with_sheet(sheet_xml: bytes) -> bytes:
+    """A real workbook whose first sheet's XML is replaced."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx_of([["nama", "email"], ["A", "a@c.id"]])))
+    files = {i.filename: source.read(i) for i in source.infolist()}
+    files["xl/worksheets/sheet1.xml"] = sheet_xml
+    return zip_of(files)
+
+
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData>'
+    b"</worksheet>"
+)
+
+# Something in Excel's very last row and column: openpyxl would fill in a million empty rows.
+FAR_ROW = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>nama</t></is></c>'
+    b'<c r="B1" t="inlineStr"><is><t>email</t></is></c></row><row r="1048576">'
+    b'<c r="XFD1048576" t="inlineStr"><is><t>x@c.id</t></is></c></row></sheetData></worksheet>'
+)
+
+
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"PK\x03\x04 bukan zip sungguhan", "peserta.xlsx", "bukan buku kerja XLSX yang utuh"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "peserta.xlsx", "bukan buku kerja XLSX yang utuh"),
+        (zip_of({"isi.txt": b"halo"}), "peserta.xlsx", "bukan buku kerja XLSX yang utuh"),
+        (zip_of({"content.xml": b"<office/>"}), "peserta.ods", "bukan buku kerja XLSX"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "peserta.xls", "format Excel lama"),
+        (workbook_with_sheet(ENTITY_BOMB), "bom.xlsx", "bukan buku kerja XLSX yang utuh"),
+        (workbook_with_sheet(b"<worksheet>" + b" " * 20_000_000), "besar.xlsx", "terlalu besar"),
+        (workbook_with_sheet(FAR_ROW), "jauh.xlsx", "di baris 10101 atau di bawahnya"),
+        (xlsx_of([]), "kosong.xlsx", "Berkas kosong."),
+        (xlsx_of([["foo", "bar"], [1, 2]]), "x.xlsx", "Baris pertama harus berisi nama kolom"),
+        (xlsx_of([["nama", "telepon"]]), "x.xlsx", "tidak ada pesertanya"),
+    ],
+)
+def test_a_broken_or_foreign_spreadsheet_gets_a_clear_message(
+    app, client, cohort, content, name, message
+):
+    response = upload(client, cohort, content, name=name)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'id="file-error"' in html
+
+
+def test_xlsx_imports_have_the_same_size_and_row_limits(app, client, cohort, monkeypatch):
+    monkeypatch.setitem(app.config, "COHORT_IMPORT_MAX_ROWS", 5)
+    many = xlsx_of([["nama", "email"]] + [[f"O {i}", f"o{i}@c.id"] for i in range(6)])
+    response = upload(client, cohort, many, name="banyak.xlsx")
+    assert response.status_code == 400
+    assert "Berkas berisi 6 peserta; paling banyak 5" in response.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "COHORT_IMPORT_MAX_BYTES", 1024)
+    response = upload(client, cohort, many, name="banyak.xlsx")
+    assert response.status_code == 400 and "Berkas terlalu besar" in response.get_data(as_text=True)
+    page = client.get(f"/kelas/{cohort}/impor").get_data(as_text=True)
+    assert "Berkas CSV atau XLSX daftar peserta" in page and "Berkas .csv atau .xlsx." in page

@@ -24,7 +24,7 @@ class TrainerForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file of participants"))
+    file = FileField(_l("CSV or XLSX file of participants"))
     submit = SubmitField(_l("Check the file"))
 
 

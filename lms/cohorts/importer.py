@@ -1,9 +1,12 @@
-"""CSV import of a cohort's participants: read, check every row, then write all or nothing."""
+"""CSV and XLSX import of a cohort's participants: read, check every row, then write all or
+nothing."""
 
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,6 +25,12 @@ from .services import Link, _require_manager, lock_cohort, member_count
 
 MAX_BYTES = 256 * 1024
 MAX_ROWS = 1000
+# An XLSX is a ZIP of XML files: what it may hold once unpacked, as a multiple of the upload
+# limit (a 1,000-row roster unpacks to well under 1 MB; a "ZIP bomb" to far more).
+XLSX_UNPACKED_FACTOR = 16
+XLSX_MAX_MEMBERS = 200
+XLSX_MAX_COLUMNS = 30  # columns read from each row; a roster needs five
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other OLE files)
 
 # Column names people use, after lower-casing and turning _ - / . into spaces.
 COLUMNS = {
@@ -170,13 +179,13 @@ def _clean(cell: str) -> str:
     return " ".join(_CONTROL_RE.sub(" ", cell).split())
 
 
-def _rows(records: list[list[str]]) -> list[Row]:
-    """Participants from a table's cells: a header row naming the columns, then one per row.
+def _rows(records: list[tuple[int, list[str]]]) -> list[Row]:
+    """Participants from (row number, cells): a header row naming the columns, then one per row.
 
     Row numbers are those a spreadsheet shows (blank rows count, a record spanning several
     lines is reported at its first)."""
     numbered = []
-    for n, rec in enumerate(records, 1):
+    for n, rec in records:
         cells = [_clean(cell) for cell in rec]
         if any(cells):
             numbered.append((n, cells))
@@ -213,10 +222,110 @@ def _rows(records: list[list[str]]) -> list[Row]:
     return rows
 
 
-def read_rows(content: bytes) -> list[Row]:
-    """Parse an uploaded file into participants (or raise ImportFileError with the reason)."""
+def _not_xlsx() -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "This file is not a complete XLSX workbook. Open it in Excel, choose Save as → "
+            "Excel Workbook (.xlsx) or CSV UTF-8, then upload it again."
+        )
+    )
+
+
+def _beyond(row: int) -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "The sheet has something in row %(row)s or below, far past the end of a list of "
+            "participants. Delete what is below the list, or copy the list to a new sheet.",
+            row=row,
+        )
+    )
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse what no spreadsheet program writes: huge unpacked sizes, DTDs and entities."""
+    members = archive.infolist()
+    unpacked = sum(m.file_size for m in members)  # zipfile never unpacks beyond these sizes
+    limit = max_bytes() * XLSX_UNPACKED_FACTOR
+    if unpacked > limit or len(members) > XLSX_MAX_MEMBERS:
+        raise ImportFileError(
+            _l(
+                "The workbook is too large once unpacked (%(size)s MB; the limit is %(limit)s "
+                "MB). Keep only the list of participants in it, or save it as CSV UTF-8.",
+                size=-(-unpacked // 2**20),
+                limit=max(limit // 2**20, 1),
+            )
+        )
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")):
+            head = archive.read(member)
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise _not_xlsx()
+
+
+def _sheet_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 81234567890.0: how a number typed into a cell comes back
+    if isinstance(value, datetime):
+        value = value.date() if not value.time() else value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_records(content: bytes) -> list[tuple[int, list[str]]]:
+    """The cells of the workbook's first sheet, with their row numbers (empty rows skipped)."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            _check_archive(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as e:
+        raise _not_xlsx() from e
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            if not book.worksheets:
+                return []
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # read every row, whatever the file claims its size is
+            rows = sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True)
+            last = 10 * current_app.config.get("COHORT_IMPORT_MAX_ROWS", MAX_ROWS) + 100
+            records = []
+            for line, values in enumerate(rows, 1):
+                if line > last:
+                    raise _beyond(line)
+                if any(v is not None for v in values):
+                    records.append((line, [_sheet_value(v) for v in values]))
+            return records
+        finally:
+            book.close()
+    except ImportFileError:
+        raise
+    except Exception as e:  # openpyxl fails in many undocumented ways on a damaged file
+        current_app.logger.info("Unreadable XLSX upload: %r", e)
+        raise _not_xlsx() from e
+
+
+def read_rows(content: bytes, filename: str = "") -> list[Row]:
+    """Parse an uploaded file into participants (or raise ImportFileError with the reason).
+
+    An XLSX is recognised by its content (a ZIP), so the confirmation, which sends the
+    content back without a name, reads it the same way; `filename` only sharpens messages."""
     _check_size(content)
-    return _rows(_csv_records(content))
+    if content.startswith(OLD_EXCEL_MAGIC):
+        raise ImportFileError(
+            _l(
+                "This is a file in the old Excel format (.xls). In Excel choose Save as → Excel "
+                "Workbook (.xlsx) or CSV UTF-8, then upload it again."
+            )
+        )
+    if content.startswith(b"PK"):
+        return _rows(_xlsx_records(content))
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise _not_xlsx()
+    return _rows(list(enumerate(_csv_records(content), 1)))
 
 
 def _strip_prefix(name: str, prefixes) -> str:
@@ -236,6 +345,8 @@ def _find_province(text: str) -> regions.Region | None:
 
 
 def _find_regencies(text: str, province_code: str | None) -> list[regions.Region]:
+    if re.fullmatch(r"\d{2}\.\d", text):
+        text += "0"  # a code such as 11.10 typed into a number cell comes back as 11.1
     region = regions.get(text)
     if region and region.level != "provinsi":
         return [region]
@@ -283,6 +394,15 @@ def _check_region(check: RowCheck, cohort: Cohort) -> str | None:
     return None
 
 
+def _phone(raw: str) -> str | None:
+    """A mobile number as normalize_phone reads it; also one that lost its leading 0 because
+    it was typed into a number cell of a spreadsheet (81234567890)."""
+    phone = accounts.normalize_phone(raw)
+    if phone is None and re.fullmatch(r"8\d{7,11}", raw):
+        phone = accounts.normalize_phone("0" + raw)
+    return phone
+
+
 def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
     """Classify every row as a new account, an existing account or an error (with the reason).
 
@@ -305,7 +425,7 @@ def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
             else:
                 check.email = parsed[1]
         if row.phone:
-            check.phone = accounts.normalize_phone(row.phone)
+            check.phone = _phone(row.phone)
             if check.phone is None:
                 problems.append(
                     _l("“%(value)s” is not an Indonesian mobile number.", value=row.phone)
@@ -383,8 +503,8 @@ def _find_duplicates(checks: list[RowCheck]) -> None:
                 seen[k] = check.row.line
 
 
-def preview(cohort: Cohort, content: bytes) -> Preview:
-    return check_rows(cohort, read_rows(content))
+def preview(cohort: Cohort, content: bytes, filename: str = "") -> Preview:
+    return check_rows(cohort, read_rows(content, filename))
 
 
 class ImportRejected(ServiceError):

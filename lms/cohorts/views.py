@@ -197,11 +197,11 @@ def import_(cohort_id):
     if request.method == "POST" and form.validate():
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            form.file.errors = [_("Choose a CSV file.")]
+            form.file.errors = [_("Choose a CSV or XLSX file.")]
         else:
             content = upload.read()  # bounded by MAX_CONTENT_LENGTH
             try:
-                result = importer.preview(cohort, content)
+                result = importer.preview(cohort, content, upload.filename)
             except importer.ImportFileError as e:
                 form.file.errors = [str(e)]
             else:

@@ -246,7 +246,7 @@ def test_trainer_runs_a_cohort(visit, live_app, tmp_path):
     rows = ["nama;email;telepon"] + [f"Peserta {i};peserta{i}@contoh.id;" for i in range(30)]
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
     page.get_by_role("link", name="Impor peserta").click()
-    page.get_by_label("Berkas CSV daftar peserta").set_input_files(str(csv))
+    page.get_by_label("Berkas CSV atau XLSX daftar peserta").set_input_files(str(csv))
     page.get_by_role("button", name="Periksa berkas").click()
     page.wait_for_load_state()
     v.shot("trainer-02-import-preview")
