@@ -462,3 +462,50 @@ def test_xlsx_imports_have_the_same_size_and_row_limits(app, client, cohort, mon
     assert response.status_code == 400 and "Berkas terlalu besar" in response.get_data(as_text=True)
     page = client.get(f"/kelas/{cohort}/impor").get_data(as_text=True)
     assert "Berkas CSV atau XLSX daftar peserta" in page and "Berkas .csv atau .xlsx." in page
+
+
+def test_the_import_page_offers_templates_that_import_back(app, client, cohort):
+    """Issue 11, item 19c: a CSV and an XLSX template with the header row and one example row
+    (in the cohort's region); the example itself is never imported by mistake."""
+    page = client.get(f"/kelas/{cohort}/impor").get_data(as_text=True)
+    assert f'href="/kelas/{cohort}/impor/contoh.csv"' in page
+    assert f'href="/kelas/{cohort}/impor/contoh.xlsx"' in page
+
+    response = client.get(f"/kelas/{cohort}/impor/contoh.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines == [
+        "nama;email;telepon;provinsi;kabupaten/kota",
+        "Siti Aminah;siti@contoh.id;0812 3456 7890;Aceh;Kabupaten Bireuen",
+    ]
+    # Left unchanged, the example row is refused with a reason; replaced, it imports.
+    html = upload(client, cohort, body).get_data(as_text=True)
+    assert "Ini baris contoh dari templat" in html and 'name="payload"' not in html
+    filled = body.decode("utf-8-sig").replace("Siti Aminah;siti@contoh.id", "Rina;rina@contoh.id")
+    html = upload(client, cohort, filled).get_data(as_text=True)
+    assert "1 akun baru, 0 akun yang sudah ada, 0 baris bermasalah." in html
+
+    response = client.get(f"/kelas/{cohort}/impor/contoh.xlsx")
+    assert response.status_code == 200
+    assert "spreadsheetml" in response.headers["Content-Type"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
+    assert [c.value for c in sheet[1]] == ["nama", "email", "telepon", "provinsi", "kabupaten/kota"]
+    assert [c.value for c in sheet[2]][:3] == ["Siti Aminah", "siti@contoh.id", "0812 3456 7890"]
+    assert sheet.column_dimensions["C"].number_format == "@"  # numbers keep their leading 0
+    sheet["A2"], sheet["B2"], sheet["C2"] = "Teuku Rizal", None, "0813 1111 2222"
+    sheet.append(["Cut Nyak", "cut@contoh.id", None, None, None])
+    out = io.BytesIO()
+    book.save(out)
+    html = upload(client, cohort, out.getvalue(), name="contoh-peserta.xlsx").get_data(as_text=True)
+    assert "2 akun baru, 0 akun yang sudah ada, 0 baris bermasalah." in html
+
+    client.post("/bahasa", data={"locale": "en"})
+    lines = client.get(f"/kelas/{cohort}/impor/contoh.csv").get_data().decode("utf-8-sig")
+    assert lines.splitlines()[0] == "nama,email,telepon,provinsi,kabupaten/kota"

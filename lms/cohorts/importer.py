@@ -68,6 +68,11 @@ COLUMNS = {
 
 NEW, EXISTING, ERROR = "new", "existing", "error"
 
+# The downloadable template: these columns and one example row (in the cohort's region).
+TEMPLATE_COLUMNS = ["nama", "email", "telepon", "provinsi", "kabupaten/kota"]
+TEMPLATE_EXAMPLE = ("Siti Aminah", "siti@contoh.id", "0812 3456 7890")
+TEMPLATE_PHONE_COLUMN = 2
+
 
 class ImportFileError(ServiceError):
     """The file as a whole cannot be read (encoding, size, columns)."""
@@ -394,6 +399,21 @@ def _check_region(check: RowCheck, cohort: Cohort) -> str | None:
     return None
 
 
+def template(cohort: Cohort) -> tuple[list[str], list[list[str]]]:
+    """The header row and the example row of the import template for `cohort`."""
+    region = [regions.name(cohort.province_code), regions.name(cohort.regency_code)]
+    return list(TEMPLATE_COLUMNS), [[*TEMPLATE_EXAMPLE, *region]]
+
+
+def _is_template_example(row: Row) -> bool:
+    name, email, phone = TEMPLATE_EXAMPLE
+    return (
+        row.name == name
+        and row.email.lower() == email
+        and _phone(row.phone or "") == accounts.normalize_phone(phone)
+    )
+
+
 def _phone(raw: str) -> str | None:
     """A mobile number as normalize_phone reads it; also one that lost its leading 0 because
     it was typed into a number cell of a spreadsheet (81234567890)."""
@@ -411,6 +431,15 @@ def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
     checks = [RowCheck(row) for row in rows]
     for check in checks:
         row = check.row
+        if _is_template_example(row):
+            check.status = ERROR
+            check.reason = str(
+                _l(
+                    "This is the template's example row: replace it with a participant or "
+                    "delete it."
+                )
+            )
+            continue
         problems = []
         if not row.name:
             problems.append(_l("The name is missing."))

@@ -2,6 +2,7 @@ import base64
 import binascii
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -15,6 +16,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..links import external_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
+from ..reports import exports
 from ..web import render_form, show_errors
 from . import importer, services
 from .forms import CohortForm, ConfirmImportForm, ImportForm, JoinCodeForm, TrainerForm
@@ -209,6 +211,30 @@ def import_(cohort_id):
     elif request.method == "POST":
         abort(400)
     return render_form("cohorts/import.html", form, cohort=cohort)
+
+
+@bp.route("/kelas/<id:cohort_id>/impor/contoh.csv")
+@require(can_run_cohorts)
+def import_template_csv(cohort_id):
+    headers, rows = importer.template(_cohort(cohort_id))
+    delimiter = exports.separator(request.args.get("pemisah"), get_locale())
+    return exports.to_csv(headers, rows, delimiter), {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="contoh-peserta.csv"',
+    }
+
+
+@bp.route("/kelas/<id:cohort_id>/impor/contoh.xlsx")
+@require(can_run_cohorts)
+def import_template_xlsx(cohort_id):
+    headers, rows = importer.template(_cohort(cohort_id))
+    book = exports.to_xlsx(
+        _("Participants"), headers, rows, text_columns=(importer.TEMPLATE_PHONE_COLUMN,)
+    )
+    return book, {
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": 'attachment; filename="contoh-peserta.xlsx"',
+    }
 
 
 def _preview_page(cohort, result, content, status=200):
