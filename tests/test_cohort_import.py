@@ -134,7 +134,9 @@ def test_every_bad_row_is_listed_and_nothing_is_written(app, client, cohort, mak
     ):
         assert reason in html, reason
     assert "1 akun baru, 0 akun yang sudah ada, 10 baris bermasalah." in html
-    assert 'name="payload"' not in html  # no way to confirm
+    # No way to confirm everything; only the (unticked) option to import the one correct row.
+    assert 'value="Impor peserta ini"' not in html
+    assert 'name="skip_invalid" type="checkbox" value="y">' in html
     # Even a forged confirmation writes nothing.
     import base64
 
@@ -509,3 +511,113 @@ def test_the_import_page_offers_templates_that_import_back(app, client, cohort):
     client.post("/bahasa", data={"locale": "en"})
     lines = client.get(f"/kelas/{cohort}/impor/contoh.csv").get_data().decode("utf-8-sig")
     assert lines.splitlines()[0] == "nama,email,telepon,provinsi,kabupaten/kota"
+
+
+MIXED = "\n".join(
+    [
+        "nama;email;telepon",
+        "Satu;satu@contoh.id;",
+        "Email Salah;bukan-email;",
+        "Dua;;0812 5555 0001",
+        ";tanpa-nama@contoh.id;",
+        "Tiga;tiga@contoh.id;",
+    ]
+)
+
+
+def confirm_skipping(client, cohort_id, html, skip=True):
+    data = {"payload": payload_of(html)}
+    if skip:
+        data["skip_invalid"] = "y"
+    return client.post(f"/kelas/{cohort_id}/impor/simpan", data=data)
+
+
+def test_the_correct_rows_can_be_imported_and_the_others_skipped(app, client, cohort):
+    """Issue 11, item 19d: all or nothing by default; on request, only the correct rows are
+    written (one transaction) and the result page says which rows were skipped and why."""
+    before = counts(app)
+    html = upload(client, cohort, MIXED).get_data(as_text=True)
+    assert "3 akun baru, 0 akun yang sudah ada, 2 baris bermasalah." in html
+    option = re.search(
+        r'<input id="skip_invalid" name="skip_invalid" type="checkbox" value="y">', html
+    )
+    assert option, "the option is offered, unticked"
+    assert "Lewati 2 baris yang bermasalah dan impor 3 baris yang benar" in html
+
+    # By default (the box not ticked) nothing is written.
+    refused = confirm_skipping(client, cohort, html, skip=False)
+    assert refused.status_code == 400
+    assert "Tidak ada yang diimpor" in refused.get_data(as_text=True)
+    assert counts(app) == before
+
+    done = confirm_skipping(client, cohort, html)
+    assert done.status_code == 200
+    page = done.get_data(as_text=True)
+    assert (
+        "Berhasil diimpor: 3 akun baru, 0 akun yang sudah ada. 2 baris bermasalah dilewati." in page
+    )
+    skipped = page.split("Baris yang dilewati")[1]
+    assert "Baris 3" in skipped and "“bukan-email” bukan email yang benar." in skipped
+    assert "Baris 5" in skipped and "Nama belum diisi." in skipped
+    assert len(re.findall(r"http://localhost/atur-kata-sandi/[\w-]+", page)) == 3
+    users, members, enrolments = counts(app)
+    assert (users - before[0], members, enrolments) == (3, 3, 3)
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "bukan-email")) is None
+
+
+def test_skipping_keeps_the_seat_limit(app, client, make_user, make_cohort, auth):
+    trainer = make_user(role="trainer", login="pelatih@contoh.id")
+    tight, _ = make_cohort(trainer, seat_limit="2")
+    roomy, _ = make_cohort(trainer, name="Kelas Lega", seat_limit="3")
+    auth.login("pelatih@contoh.id")
+    before = counts(app)
+    # Three correct rows for two seats: skipping the wrong rows does not make them fit.
+    html = upload(client, tight, MIXED).get_data(as_text=True)
+    assert "hanya punya 2 kursi tersisa, tetapi berkas menambahkan 3 peserta" in html
+    assert 'name="skip_invalid"' not in html and 'name="payload"' not in html
+    forged = client.post(
+        f"/kelas/{tight}/impor/simpan",
+        data={
+            "payload": payload_of(upload(client, roomy, MIXED).get_data(as_text=True)),
+            "skip_invalid": "y",
+        },
+    )
+    assert forged.status_code == 400 and counts(app) == before
+    # The skipped rows take no seat: three correct rows fill three seats.
+    html = upload(client, roomy, MIXED).get_data(as_text=True)
+    # Between the preview and the confirmation someone joins: the seats no longer suffice.
+    joiner = make_user(login="penyusup@contoh.id")
+    with app.app_context():
+        from lms.cohorts import services as cohorts
+        from lms.cohorts.models import Cohort
+
+        cohorts.join(db.session.get(User, joiner), db.session.get(Cohort, roomy).join_code)
+    late = confirm_skipping(client, roomy, html)
+    assert late.status_code == 400 and "hanya punya 2 kursi tersisa" in late.get_data(as_text=True)
+    assert counts(app)[1] == before[1] + 1
+    with app.app_context():
+        db.session.execute(CohortMember.__table__.delete().where(CohortMember.user_id == joiner))
+        db.session.commit()
+    assert confirm_skipping(client, roomy, html).status_code == 200
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count(CohortMember.id)).where(CohortMember.cohort_id == roomy)
+            )
+            == 3
+        )
+
+
+def test_nothing_to_skip_to_when_every_row_is_wrong(app, client, cohort):
+    html = upload(client, cohort, "nama,email\n,a@c.id\nB,bukan\n").get_data(as_text=True)
+    assert "0 akun baru, 0 akun yang sudah ada, 2 baris bermasalah." in html
+    assert 'name="skip_invalid"' not in html
+    before = counts(app)
+    import base64
+
+    forged = base64.b64encode(b"nama,email\n,a@c.id\nB,bukan\n").decode()
+    response = client.post(
+        f"/kelas/{cohort}/impor/simpan", data={"payload": forged, "skip_invalid": "y"}
+    )
+    assert response.status_code == 400 and counts(app) == before

@@ -126,8 +126,22 @@ class Preview:
         return sum(1 for r in self.rows if r.status == EXISTING)
 
     @property
+    def valid(self) -> int:
+        return self.new + self.existing
+
+    @property
     def ok(self) -> bool:
         return bool(self.rows) and not self.errors and not self.problem
+
+    @property
+    def can_skip(self) -> bool:
+        """Some rows are wrong, but the correct ones could be imported on their own (the seat
+        limit counts only those)."""
+        return self.valid > 0 and self.errors > 0 and not self.problem
+
+    @property
+    def skipped(self) -> list:
+        return [r for r in self.rows if r.status == ERROR]
 
 
 def _header_key(text: str) -> str | None:
@@ -540,27 +554,41 @@ class ImportRejected(ServiceError):
     status = 400
 
     def __init__(self, result: Preview):
-        super().__init__(_l("Nothing was imported: fix the rows marked as errors."))
+        if result.can_skip:
+            message = _l(
+                "Nothing was imported. To import only the correct rows, first tick the box that "
+                "skips the rows with errors."
+            )
+        elif result.problem:
+            message = _l("Nothing was imported.")  # the preview shows the problem
+        else:
+            message = _l("Nothing was imported: fix the rows marked as errors.")
+        super().__init__(message)
         self.preview = result
 
 
-def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, list[Link]]:
-    """Check again and write everything in one transaction, or nothing.
+def run_import(
+    actor: User, cohort: Cohort, content: bytes, skip_invalid: bool = False
+) -> tuple[Preview, list[Link]]:
+    """Check again and write in one transaction: every row, or nothing.
 
-    New accounts get a one-time set-password link; so do existing accounts that never set a
-    password. Returns the checked rows and the links to share."""
+    With `skip_invalid`, the correct rows are written and the rows with errors skipped
+    (`Preview.skipped` says which and why); the seat limit still holds for what is written,
+    else nothing is. New accounts get a one-time set-password link; so do existing accounts
+    that never set a password. Returns the checked rows and the links to share."""
     _require_manager(actor, cohort)
     rows = read_rows(content)
     lock_cohort(cohort)
     result = check_rows(cohort, rows)
-    if not result.ok:
+    if not (result.ok or (skip_invalid and result.can_skip)):
         db.session.rollback()
         raise ImportRejected(result)
     now = utcnow()
     links = []
     added = []
+    written = [check for check in result.rows if check.status != ERROR]
     try:
-        for check in result.rows:
+        for check in written:
             user = check.user
             if user is None:
                 user = accounts.invite_user(
@@ -587,7 +615,7 @@ def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, li
             if permissions.can_make_password_link(actor, user):
                 token = accounts.new_password_link(user, actor, now)
             links.append(Link(user, token))
-        catalog.add_enrolments([c.user.id for c in result.rows], cohort.course)
+        catalog.add_enrolments([c.user.id for c in written], cohort.course)
         db.session.commit()
     except IntegrityError as e:
         # Someone registered with one of these emails or numbers a moment ago.

@@ -257,29 +257,31 @@ def confirm_import(cohort_id):
         content = base64.b64decode(form.payload.data or "", validate=True)
     except (binascii.Error, ValueError):
         abort(400)
+    skip = bool(form.skip_invalid.data)
     try:
-        result, links = importer.run_import(current_user, cohort, content)
+        result, links = importer.run_import(current_user, cohort, content, skip_invalid=skip)
     except importer.ImportRejected as e:
         flash(str(e), "error")
         return _preview_page(cohort, e.preview, content, status=400)
     except importer.ImportFileError as e:
         raise ServiceError(str(e), 400) from e
-    flash(
-        _(
-            "Imported: %(new)s new accounts, %(existing)s existing accounts.",
-            new=result.new,
-            existing=result.existing,
-        ),
-        "success",
+    message = _(
+        "Imported: %(new)s new accounts, %(existing)s existing accounts.",
+        new=result.new,
+        existing=result.existing,
     )
-    return _links_page(cohort, links)
+    if result.skipped:
+        message += " " + _("%(n)s rows with errors were skipped.", n=len(result.skipped))
+    flash(message, "success")
+    return _links_page(cohort, links, skipped=result.skipped)
 
 
-def _links_page(cohort, links):
+def _links_page(cohort, links, skipped=()):
     return render_template(
         "cohorts/links.html",
         cohort=cohort,
         links=links,
+        skipped=skipped,
         link_for=lambda token: external_url("accounts.set_password", token=token),
         join_link=join_url(cohort.join_code) if cohort.join_code else None,
         days=current_app.config.get("SETUP_LINK_DAYS", 30),
