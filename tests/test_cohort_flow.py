@@ -38,7 +38,7 @@ def test_create_print_import_join_and_follow_progress(
     preview = upload(client, cohort_id, thirty_participants()).get_data(as_text=True)
     assert "30 akun baru" in preview
     links = re.findall(
-        r"http://localhost(/atur-kata-sandi/[\w-]+)",
+        r'value="http://localhost(/atur-kata-sandi/[\w-]+)" readonly',
         confirm(client, cohort_id, preview).get_data(as_text=True),
     )
     assert len(links) == 30

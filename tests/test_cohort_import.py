@@ -79,7 +79,8 @@ def test_import_thirty_participants_from_an_excel_semicolon_file(app, client, co
     done = confirm(client, cohort, html)
     assert done.status_code == 200
     page = done.get_data(as_text=True)
-    links = re.findall(r"http://localhost/atur-kata-sandi/([\w-]+)", page)
+    # Each link once in its readonly field (and once more in the print-only text).
+    links = re.findall(r'value="http://localhost/atur-kata-sandi/([\w-]+)" readonly', page)
     assert len(links) == 29 and len(set(links)) == 29
     assert "Sudah punya kata sandi: masuk seperti biasa." in page
     assert PASSWORD not in page
@@ -379,7 +380,7 @@ def test_an_xlsx_roster_is_checked_and_imported_like_a_csv(app, client, cohort):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "4 akun baru, 0 akun yang sudah ada, 1 baris bermasalah." in html
-    error = re.search(r'<tr class="row-error">\s*<td>(\d+)</td>\s*<td>([^<]*)</td>', html)
+    error = re.search(r'<tr class="row-error">\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>([^<]*)</td>', html)
     assert error.groups() == ("6", "Tanpa Kontak")  # the row number Excel shows
     assert "Isi email atau nomor HP." in html and "dewi@contoh.id" in html
     assert "+6281298765432" in html and "Kabupaten Bireuen" in html
@@ -559,7 +560,7 @@ def test_the_correct_rows_can_be_imported_and_the_others_skipped(app, client, co
     skipped = page.split("Baris yang dilewati")[1]
     assert "Baris 3" in skipped and "“bukan-email” bukan email yang benar." in skipped
     assert "Baris 5" in skipped and "Nama belum diisi." in skipped
-    assert len(re.findall(r"http://localhost/atur-kata-sandi/[\w-]+", page)) == 3
+    assert len(re.findall(r'value="http://localhost/atur-kata-sandi/[\w-]+" readonly', page)) == 3
     users, members, enrolments = counts(app)
     assert (users - before[0], members, enrolments) == (3, 3, 3)
     with app.app_context():
@@ -621,3 +622,29 @@ def test_nothing_to_skip_to_when_every_row_is_wrong(app, client, cohort):
         f"/kelas/{cohort}/impor/simpan", data={"payload": forged, "skip_invalid": "y"}
     )
     assert response.status_code == 400 and counts(app) == before
+
+
+def test_the_links_list_is_made_for_phones_and_whatsapp(app, client, cohort):
+    """Issue 11, item 18: one card per person, the link in a readonly field with a copy
+    button (shown by a small deferred script), and a WhatsApp message for people with a
+    mobile number, in Indonesian even when the trainer reads English."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    client.post("/bahasa", data={"locale": "en"})
+    html = upload(client, cohort, "nama,email,telepon\nRina Wati,,0812 5555 0001\nBudi,b@c.id,\n")
+    page = confirm(client, cohort, html.get_data(as_text=True)).get_data(as_text=True)
+    assert '<script src="/static/copy.js" defer></script>' in page
+    assert "<script>" not in page and "style=" not in page
+    assert page.count('class="card person"') == 2
+    assert page.count('<button type="button" class="secondary no-print" data-copy=') == 2
+    assert page.count(" hidden><span") == 2  # shown only by the script
+    shares = re.findall(r'<a class="whatsapp" href="([^"]+)"', page)
+    assert len(shares) == 1  # Budi has no mobile number
+    share = urlsplit(shares[0].replace("&amp;", "&"))
+    assert (share.scheme, share.netloc, share.path) == ("https", "wa.me", "/6281255550001")
+    text = parse_qs(share.query)["text"][0]
+    link = re.search(r'value="(http://localhost/atur-kata-sandi/[\w-]+)" readonly', page).group(1)
+    assert text.startswith("Halo Rina Wati, Anda sudah didaftarkan di pelatihan ")
+    assert "Pemasaran Digital UMKM Bireuen" in text and link in text and "30 hari" in text
+    assert unquote(share.query).count(link) == 1
+    assert client.get("/static/copy.js").status_code == 200

@@ -277,14 +277,14 @@ def confirm_import(cohort_id):
 
 
 def _links_page(cohort, links, skipped=()):
+    days = current_app.config.get("SETUP_LINK_DAYS", 30)
     return render_template(
         "cohorts/links.html",
         cohort=cohort,
-        links=links,
+        cards=services.link_cards(cohort, links, days),
         skipped=skipped,
-        link_for=lambda token: external_url("accounts.set_password", token=token),
         join_link=join_url(cohort.join_code) if cohort.join_code else None,
-        days=current_app.config.get("SETUP_LINK_DAYS", 30),
+        days=days,
     )
 
 
