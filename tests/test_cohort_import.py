@@ -648,3 +648,24 @@ def test_the_links_list_is_made_for_phones_and_whatsapp(app, client, cohort):
     assert "Pemasaran Digital UMKM Bireuen" in text and link in text and "30 hari" in text
     assert unquote(share.query).count(link) == 1
     assert client.get("/static/copy.js").status_code == 200
+
+
+def test_a_damaged_workbook_never_answers_500(app, client, cohort):
+    """Bytes flipped anywhere in a real workbook (a broken download, a bad USB stick): the
+    trainer gets the preview or a message, never a server error."""
+    import random
+
+    rng = random.Random(11)
+    base = xlsx_of(
+        [["nama", "email", "telepon"]] + [[f"P {i}", f"p{i}@c.id", None] for i in range(9)]
+    )
+    statuses = set()
+    for _ in range(40):
+        damaged = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        response = upload(client, cohort, bytes(damaged), name="rusak.xlsx")
+        statuses.add(response.status_code)
+        if response.status_code == 400:
+            assert 'id="file-error"' in response.get_data(as_text=True)
+    assert statuses <= {200, 400} and 400 in statuses

@@ -297,12 +297,11 @@ def _xlsx_records(content: bytes) -> list[tuple[int, list[str]]]:
     """The cells of the workbook's first sheet, with their row numbers (empty rows skipped)."""
     from openpyxl import load_workbook
 
+    # zipfile and openpyxl fail in many undocumented ways on a damaged file (BadZipFile,
+    # zlib.error, KeyError, NotImplementedError, RuntimeError for an encrypted member, …).
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             _check_archive(archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as e:
-        raise _not_xlsx() from e
-    try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             if not book.worksheets:
@@ -322,7 +321,7 @@ def _xlsx_records(content: bytes) -> list[tuple[int, list[str]]]:
             book.close()
     except ImportFileError:
         raise
-    except Exception as e:  # openpyxl fails in many undocumented ways on a damaged file
+    except Exception as e:
         current_app.logger.info("Unreadable XLSX upload: %r", e)
         raise _not_xlsx() from e
 
