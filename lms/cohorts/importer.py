@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -276,8 +276,8 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
         )
     for member in members:
         if member.filename.endswith((".xml", ".rels")):
-            head = archive.read(member)
-            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            data = archive.read(member).upper()
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
                 raise _not_xlsx()
 
 
@@ -286,8 +286,8 @@ def _sheet_value(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 81234567890.0: how a number typed into a cell comes back
-    if isinstance(value, datetime):
-        value = value.date() if not value.time() else value
+    if isinstance(value, datetime) and value.time() == time():
+        value = value.date()  # a date typed into a cell comes back as midnight
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)

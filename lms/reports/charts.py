@@ -16,8 +16,9 @@ def _svg(id_: str, title: str, desc: str, width: int, height: int, body: list[st
 
 
 # The drawing is 320 units wide: on a 360 px phone (328 px of content) a unit is about a pixel,
-# so the 14-unit text of style.css shows at 14 px; wider screens show the chart a little larger
-# wide (at most 24rem). Labels sit above the bars, so none has to share a line with a bar.
+# so the 14-unit text of style.css shows at 14 px (at least 12 px on any phone 320 px or wider);
+# larger screens show the chart at most 24rem wide. Labels sit above the bars, so none has to
+# share a line with a bar.
 WIDTH = 320
 CHAR = 8.5  # a generous width of one character of 14-unit text, to keep labels inside
 
