@@ -1,7 +1,7 @@
 """Every link that leaves the app (emails, PDFs, QR codes, posters, WhatsApp messages) is built
 here from the one configured base URL (LMS_BASE_URL), never from the request's Host header."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -13,3 +13,8 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def whatsapp_url(phone: str, text: str) -> str:
+    """A wa.me link that opens a chat with `phone` (+62…, as stored) with `text` prefilled."""
+    return f"https://wa.me/{phone.lstrip('+')}?text={quote(text, safe='')}"

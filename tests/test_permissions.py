@@ -133,6 +133,8 @@ MATRIX = [
     ("GET", "/kelas/{cohort}/impor", OWN_COHORT_200),
     ("POST", "/kelas/{cohort}/impor", own_cohort(400)),
     ("POST", "/kelas/{cohort}/impor/simpan", own_cohort(400)),
+    ("GET", "/kelas/{cohort}/impor/contoh.csv", OWN_COHORT_200),
+    ("GET", "/kelas/{cohort}/impor/contoh.xlsx", OWN_COHORT_200),
     ("GET", "/kelas/{cohort}/peserta/{member}", OWN_COHORT_200),
     # The member uses the account (has a password): only an admin may reset it (issue 11).
     ("POST", "/kelas/{cohort}/peserta/{member}/tautan", {**OWN_COHORT_200, "trainer": 403}),

@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -278,7 +279,7 @@ def test_csv_export_is_excel_friendly_and_neutralises_formulas(
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Nama", "Email", "Nomor HP"]
     names = {r[0] for r in rows[1:]}
     assert names == {'\'=HYPERLINK("http://x","klik")', "'+62 Budi"}
@@ -289,8 +290,10 @@ def test_csv_export_is_excel_friendly_and_neutralises_formulas(
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][0] == "Nama" and len(values) == 3
-    assert {v[0] for v in values[1:]} == names
+    # The XLSX holds the names as typed, in text cells (which Excel never runs).
+    assert {v[0] for v in values[1:]} == {n[1:] for n in names}
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert all(row[0].data_type == "s" for row in sheet.iter_rows())
 
 
 def test_exports_follow_the_filter(app, client, auth, trainer, make_cohort):
@@ -300,7 +303,7 @@ def test_exports_follow_the_filter(app, client, auth, trainer, make_cohort):
     body = client.get(
         f"/kelas/{cohort_id}/ekspor.csv", query_string={"status": "bersertifikat"}
     ).get_data()
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) - 1 == certified > 0
     assert {r[13] for r in rows[1:]} == {"ya"}
 
@@ -472,3 +475,71 @@ def test_a_trainers_own_import_shows_on_the_dashboard_at_once(
 
         cohorts.join(db.session.get(User, joiner), code)
     assert "Dewi Bergabung" in client.get(f"/kelas/{cohort_id}").get_data(as_text=True)
+
+
+def test_a_control_character_before_a_formula_does_not_slip_past_the_guard(
+    app, client, auth, trainer, make_cohort, make_user
+):
+    """Issue 11, item 6: "\\x01=HYPERLINK(…)" lost its control character only after the
+    formula check, so the XLSX held a live formula. Every export strips control characters
+    first; the XLSX keeps user text as typed text cells (no visible apostrophe needed)."""
+    formula = '=HYPERLINK("http://jahat.example","klik")'
+    sneaky = make_user(login="licik@contoh.id", full_name="\x01" + formula)
+    tabbed = make_user(login="tab@contoh.id")
+    with app.app_context():  # as an older version or another tool may have stored it
+        db.session.execute(update(User).where(User.id == tabbed).values(full_name="\t\x1f+62 Budi"))
+        db.session.commit()
+    cohort_id, _ = make_cohort(trainer, members=[sneaky, tabbed], **PAST)
+    sign_in(auth, "pelatih@contoh.id")
+
+    body = client.get(f"/kelas/{cohort_id}/ekspor.csv", query_string={"pemisah": "koma"})
+    rows = list(csv.reader(io.StringIO(body.get_data().decode("utf-8-sig"))))
+    names = {r[0] for r in rows[1:]}
+    assert names == {"'" + formula, "' +62 Budi"}
+    assert not any(ch < " " for r in rows for cell in r for ch in cell)
+
+    xlsx = client.get(f"/kelas/{cohort_id}/ekspor.xlsx").get_data()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml  # no formula at all
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    cells = {row[0].value: row[0] for row in sheet.iter_rows(min_row=2)}
+    assert set(cells) == {formula, " +62 Budi"}  # as typed, without an apostrophe
+    assert all(cell.data_type == "s" for cell in cells.values())
+    phones = [row[2] for row in sheet.iter_rows(min_row=2) if row[2].value]
+    assert all(cell.data_type == "s" for cell in phones)
+
+
+def test_the_csv_separator_is_a_choice_with_semicolons_for_indonesian(
+    app, client, auth, trainer, make_cohort, make_user
+):
+    """Issue 11, item 19a: Excel in the Indonesian locale splits CSV columns at semicolons."""
+    member = make_user(login="siti@contoh.id", full_name="Siti, Aminah")
+    cohort_id, _ = make_cohort(trainer, members=[member], **PAST)
+    sign_in(auth, "pelatih@contoh.id")
+    page = client.get(f"/kelas/{cohort_id}", query_string={"status": "belum-mulai"})
+    html = page.get_data(as_text=True)
+    form = re.search(r'<form method="get" action="/kelas/\d+/ekspor\.csv".*?</form>', html, re.S)
+    assert form, "the CSV download is a small form with the separator"
+    form = form.group(0)
+    assert '<label for="pemisah">Pemisah</label>' in form
+    assert re.search(r'<option value="titik-koma" selected>titik koma \(Excel Indonesia\)', form)
+    assert '<option value="koma">koma</option>' in form
+    assert 'name="status" value="belum-mulai"' in form  # the download follows the filter
+
+    def first_line(**query):
+        body = client.get(f"/kelas/{cohort_id}/ekspor.csv", query_string=query).get_data()
+        return body.decode("utf-8-sig").splitlines()[:2]
+
+    header, row = first_line()
+    assert header.startswith("Nama;Email;Nomor HP;Provinsi;") and row.startswith("Siti, Aminah;")
+    header, row = first_line(pemisah="koma")
+    assert header.startswith("Nama,Email,Nomor HP,") and row.startswith('"Siti, Aminah",')
+    assert first_line(pemisah="titik-koma")[0].startswith("Nama;Email;")
+    assert first_line(pemisah="tab")[0].startswith("Nama;Email;")  # unknown: the default
+
+    client.post("/bahasa", data={"locale": "en"})
+    html = client.get(f"/kelas/{cohort_id}").get_data(as_text=True)
+    assert '<option value="koma" selected>' in html
+    assert first_line()[0].startswith("Name,Email,Mobile number,")
+    assert first_line(pemisah="titik-koma")[0].startswith("Name;Email;Mobile number;")

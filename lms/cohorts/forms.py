@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 
 from ..accounts.forms import RegionMixin
 
@@ -24,13 +24,15 @@ class TrainerForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file of participants"))
+    file = FileField(_l("CSV or XLSX file of participants"))
     submit = SubmitField(_l("Check the file"))
 
 
 class ConfirmImportForm(FlaskForm):
     payload = HiddenField()
+    skip_invalid = BooleanField(_l("Skip the rows with errors"))
     submit = SubmitField(_l("Import these participants"))
+    submit_valid = SubmitField(_l("Import the correct rows"))
 
 
 class JoinCodeForm(FlaskForm):

@@ -1,9 +1,12 @@
-"""CSV import of a cohort's participants: read, check every row, then write all or nothing."""
+"""CSV and XLSX import of a cohort's participants: read, check every row, then write all or
+nothing."""
 
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,6 +25,12 @@ from .services import Link, _require_manager, lock_cohort, member_count
 
 MAX_BYTES = 256 * 1024
 MAX_ROWS = 1000
+# An XLSX is a ZIP of XML files: what it may hold once unpacked, as a multiple of the upload
+# limit (a 1,000-row roster unpacks to well under 1 MB; a "ZIP bomb" to far more).
+XLSX_UNPACKED_FACTOR = 16
+XLSX_MAX_MEMBERS = 200
+XLSX_MAX_COLUMNS = 30  # columns read from each row; a roster needs five
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other OLE files)
 
 # Column names people use, after lower-casing and turning _ - / . into spaces.
 COLUMNS = {
@@ -58,6 +67,11 @@ COLUMNS = {
 }
 
 NEW, EXISTING, ERROR = "new", "existing", "error"
+
+# The downloadable template: these columns and one example row (in the cohort's region).
+TEMPLATE_COLUMNS = ["nama", "email", "telepon", "provinsi", "kabupaten/kota"]
+TEMPLATE_EXAMPLE = ("Siti Aminah", "siti@contoh.id", "0812 3456 7890")
+TEMPLATE_PHONE_COLUMN = 2
 
 
 class ImportFileError(ServiceError):
@@ -112,8 +126,22 @@ class Preview:
         return sum(1 for r in self.rows if r.status == EXISTING)
 
     @property
+    def valid(self) -> int:
+        return self.new + self.existing
+
+    @property
     def ok(self) -> bool:
         return bool(self.rows) and not self.errors and not self.problem
+
+    @property
+    def can_skip(self) -> bool:
+        """Some rows are wrong, but the correct ones could be imported on their own (the seat
+        limit counts only those)."""
+        return self.valid > 0 and self.errors > 0 and not self.problem
+
+    @property
+    def skipped(self) -> list:
+        return [r for r in self.rows if r.status == ERROR]
 
 
 def _header_key(text: str) -> str | None:
@@ -125,8 +153,7 @@ def max_bytes() -> int:
     return current_app.config.get("COHORT_IMPORT_MAX_BYTES", MAX_BYTES)
 
 
-def read_rows(content: bytes) -> list[Row]:
-    """Parse the file: UTF-8 with or without BOM, comma or semicolon separated, a header row."""
+def _check_size(content: bytes) -> None:
     limit = max_bytes()
     if len(content) > limit:
         raise ImportFileError(
@@ -137,6 +164,10 @@ def read_rows(content: bytes) -> list[Row]:
                 limit=limit // 1024,
             )
         )
+
+
+def _csv_records(content: bytes) -> list[list[str]]:
+    """The cells of a CSV file: UTF-8 with or without BOM, comma or semicolon separated."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -148,17 +179,38 @@ def read_rows(content: bytes) -> list[Row]:
         ) from e
     if "\x00" in text:
         raise ImportFileError(_l("This is not a CSV text file."))
-    lines = [line for line in text.splitlines() if line.strip(" \t;,")]
-    if not lines:
+    # The first line with something in it besides separators, quotes and spaces.
+    first = next((line for line in text.splitlines() if line.strip(' \t;,"')), None)
+    if first is None:
         raise ImportFileError(_l("The file is empty."))
-    first = lines[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as e:
         raise ImportFileError(_l("The file could not be read as CSV.")) from e
-    numbered = [(n, rec) for n, rec in enumerate(records, 1) if any(cell.strip() for cell in rec)]
-    header_line, header = numbered[0]
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _clean(cell: str) -> str:
+    """One line of text: spaces collapsed, control characters removed."""
+    return " ".join(_CONTROL_RE.sub(" ", cell).split())
+
+
+def _rows(records: list[tuple[int, list[str]]]) -> list[Row]:
+    """Participants from (row number, cells): a header row naming the columns, then one per row.
+
+    Row numbers are those a spreadsheet shows (blank rows count, a record spanning several
+    lines is reported at its first)."""
+    numbered = []
+    for n, rec in records:
+        cells = [_clean(cell) for cell in rec]
+        if any(cells):
+            numbered.append((n, cells))
+    if not numbered:
+        raise ImportFileError(_l("The file is empty."))
+    _header_line, header = numbered[0]
     keys = [_header_key(cell) for cell in header]
     if "name" not in keys or not ({"email", "phone"} & set(keys)):
         raise ImportFileError(
@@ -184,10 +236,114 @@ def read_rows(content: bytes) -> list[Row]:
         values = {key: "" for key in COLUMNS}
         for key, cell in zip(keys, rec, strict=False):
             if key and not values[key]:
-                values[key] = " ".join(cell.split())
-        # Quoted cells may hold line breaks: report the line the record starts on.
+                values[key] = cell
         rows.append(Row(line=line, **values))
     return rows
+
+
+def _not_xlsx() -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "This file is not a complete XLSX workbook. Open it in Excel, choose Save as → "
+            "Excel Workbook (.xlsx) or CSV UTF-8, then upload it again."
+        )
+    )
+
+
+def _beyond(row: int) -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "The sheet has something in row %(row)s or below, far past the end of a list of "
+            "participants. Delete what is below the list, or copy the list to a new sheet.",
+            row=row,
+        )
+    )
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse what no spreadsheet program writes: huge unpacked sizes, DTDs and entities."""
+    members = archive.infolist()
+    unpacked = sum(m.file_size for m in members)  # zipfile never unpacks beyond these sizes
+    limit = max_bytes() * XLSX_UNPACKED_FACTOR
+    if unpacked > limit or len(members) > XLSX_MAX_MEMBERS:
+        raise ImportFileError(
+            _l(
+                "The workbook is too large once unpacked (%(size)s MB; the limit is %(limit)s "
+                "MB). Keep only the list of participants in it, or save it as CSV UTF-8.",
+                size=-(-unpacked // 2**20),
+                limit=max(limit // 2**20, 1),
+            )
+        )
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")):
+            data = archive.read(member).upper()
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise _not_xlsx()
+
+
+def _sheet_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 81234567890.0: how a number typed into a cell comes back
+    if isinstance(value, datetime) and value.time() == time():
+        value = value.date()  # a date typed into a cell comes back as midnight
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_records(content: bytes) -> list[tuple[int, list[str]]]:
+    """The cells of the workbook's first sheet, with their row numbers (empty rows skipped)."""
+    from openpyxl import load_workbook
+
+    # zipfile and openpyxl fail in many undocumented ways on a damaged file (BadZipFile,
+    # zlib.error, KeyError, NotImplementedError, RuntimeError for an encrypted member, …).
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            _check_archive(archive)
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            if not book.worksheets:
+                return []
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # read every row, whatever the file claims its size is
+            rows = sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True)
+            last = 10 * current_app.config.get("COHORT_IMPORT_MAX_ROWS", MAX_ROWS) + 100
+            records = []
+            for line, values in enumerate(rows, 1):
+                if line > last:
+                    raise _beyond(line)
+                if any(v is not None for v in values):
+                    records.append((line, [_sheet_value(v) for v in values]))
+            return records
+        finally:
+            book.close()
+    except ImportFileError:
+        raise
+    except Exception as e:
+        current_app.logger.info("Unreadable XLSX upload: %r", e)
+        raise _not_xlsx() from e
+
+
+def read_rows(content: bytes, filename: str = "") -> list[Row]:
+    """Parse an uploaded file into participants (or raise ImportFileError with the reason).
+
+    An XLSX is recognised by its content (a ZIP), so the confirmation, which sends the
+    content back without a name, reads it the same way; `filename` only sharpens messages."""
+    _check_size(content)
+    if content.startswith(OLD_EXCEL_MAGIC):
+        raise ImportFileError(
+            _l(
+                "This is a file in the old Excel format (.xls). In Excel choose Save as → Excel "
+                "Workbook (.xlsx) or CSV UTF-8, then upload it again."
+            )
+        )
+    if content.startswith(b"PK"):
+        return _rows(_xlsx_records(content))
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise _not_xlsx()
+    return _rows(list(enumerate(_csv_records(content), 1)))
 
 
 def _strip_prefix(name: str, prefixes) -> str:
@@ -207,6 +363,8 @@ def _find_province(text: str) -> regions.Region | None:
 
 
 def _find_regencies(text: str, province_code: str | None) -> list[regions.Region]:
+    if re.fullmatch(r"\d{2}\.\d", text):
+        text += "0"  # a code such as 11.10 typed into a number cell comes back as 11.1
     region = regions.get(text)
     if region and region.level != "provinsi":
         return [region]
@@ -254,6 +412,30 @@ def _check_region(check: RowCheck, cohort: Cohort) -> str | None:
     return None
 
 
+def template(cohort: Cohort) -> tuple[list[str], list[list[str]]]:
+    """The header row and the example row of the import template for `cohort`."""
+    region = [regions.name(cohort.province_code), regions.name(cohort.regency_code)]
+    return list(TEMPLATE_COLUMNS), [[*TEMPLATE_EXAMPLE, *region]]
+
+
+def _is_template_example(row: Row) -> bool:
+    name, email, phone = TEMPLATE_EXAMPLE
+    return (
+        row.name == name
+        and row.email.lower() == email
+        and _phone(row.phone or "") == accounts.normalize_phone(phone)
+    )
+
+
+def _phone(raw: str) -> str | None:
+    """A mobile number as normalize_phone reads it; also one that lost its leading 0 because
+    it was typed into a number cell of a spreadsheet (81234567890)."""
+    phone = accounts.normalize_phone(raw)
+    if phone is None and re.fullmatch(r"8\d{7,11}", raw):
+        phone = accounts.normalize_phone("0" + raw)
+    return phone
+
+
 def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
     """Classify every row as a new account, an existing account or an error (with the reason).
 
@@ -262,6 +444,15 @@ def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
     checks = [RowCheck(row) for row in rows]
     for check in checks:
         row = check.row
+        if _is_template_example(row):
+            check.status = ERROR
+            check.reason = str(
+                _l(
+                    "This is the template's example row: replace it with a participant or "
+                    "delete it."
+                )
+            )
+            continue
         problems = []
         if not row.name:
             problems.append(_l("The name is missing."))
@@ -276,7 +467,7 @@ def check_rows(cohort: Cohort, rows: list[Row]) -> Preview:
             else:
                 check.email = parsed[1]
         if row.phone:
-            check.phone = accounts.normalize_phone(row.phone)
+            check.phone = _phone(row.phone)
             if check.phone is None:
                 problems.append(
                     _l("“%(value)s” is not an Indonesian mobile number.", value=row.phone)
@@ -354,35 +545,49 @@ def _find_duplicates(checks: list[RowCheck]) -> None:
                 seen[k] = check.row.line
 
 
-def preview(cohort: Cohort, content: bytes) -> Preview:
-    return check_rows(cohort, read_rows(content))
+def preview(cohort: Cohort, content: bytes, filename: str = "") -> Preview:
+    return check_rows(cohort, read_rows(content, filename))
 
 
 class ImportRejected(ServiceError):
     status = 400
 
     def __init__(self, result: Preview):
-        super().__init__(_l("Nothing was imported: fix the rows marked as errors."))
+        if result.can_skip:
+            message = _l(
+                "Nothing was imported. To import only the correct rows, first tick the box that "
+                "skips the rows with errors."
+            )
+        elif result.problem:
+            message = _l("Nothing was imported.")  # the preview shows the problem
+        else:
+            message = _l("Nothing was imported: fix the rows marked as errors.")
+        super().__init__(message)
         self.preview = result
 
 
-def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, list[Link]]:
-    """Check again and write everything in one transaction, or nothing.
+def run_import(
+    actor: User, cohort: Cohort, content: bytes, skip_invalid: bool = False
+) -> tuple[Preview, list[Link]]:
+    """Check again and write in one transaction: every row, or nothing.
 
-    New accounts get a one-time set-password link; so do existing accounts that never set a
-    password. Returns the checked rows and the links to share."""
+    With `skip_invalid`, the correct rows are written and the rows with errors skipped
+    (`Preview.skipped` says which and why); the seat limit still holds for what is written,
+    else nothing is. New accounts get a one-time set-password link; so do existing accounts
+    that never set a password. Returns the checked rows and the links to share."""
     _require_manager(actor, cohort)
     rows = read_rows(content)
     lock_cohort(cohort)
     result = check_rows(cohort, rows)
-    if not result.ok:
+    if not (result.ok or (skip_invalid and result.can_skip)):
         db.session.rollback()
         raise ImportRejected(result)
     now = utcnow()
     links = []
     added = []
+    written = [check for check in result.rows if check.status != ERROR]
     try:
-        for check in result.rows:
+        for check in written:
             user = check.user
             if user is None:
                 user = accounts.invite_user(
@@ -409,7 +614,7 @@ def run_import(actor: User, cohort: Cohort, content: bytes) -> tuple[Preview, li
             if permissions.can_make_password_link(actor, user):
                 token = accounts.new_password_link(user, actor, now)
             links.append(Link(user, token))
-        catalog.add_enrolments([c.user.id for c in result.rows], cohort.course)
+        catalog.add_enrolments([c.user.id for c in written], cohort.course)
         db.session.commit()
     except IntegrityError as e:
         # Someone registered with one of these emails or numbers a moment ago.

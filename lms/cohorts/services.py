@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from ..catalog.models import Course
 from ..certificates.models import Issuer
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..links import external_url, whatsapp_url
 from ..timeutil import utcnow
 from .models import Cohort, CohortMember, CohortTrainer
 
@@ -347,6 +349,38 @@ def join(user: User, raw_code: str) -> tuple[Cohort, bool]:
 class Link:
     user: User
     token: str | None  # None: the account already has a password
+
+
+@dataclass
+class LinkCard:
+    """What the trainer's list shows for one person."""
+
+    user: User
+    url: str | None  # the set-password link; None when the account already has a password
+    whatsapp: str | None  # a chat with the person, the link in the message; None without phone
+
+
+def link_cards(cohort: Cohort, links: list[Link], days: int) -> list[LinkCard]:
+    """The set-password links of `links` as absolute URLs, each with a WhatsApp link for people
+    with a mobile number. The message is in the person's language (Indonesian by default)."""
+    cards = []
+    for link in links:
+        url = external_url("accounts.set_password", token=link.token) if link.token else None
+        share = None
+        if url and link.user.phone:
+            with force_locale(link.user.locale or "id"):
+                text = gettext(
+                    "Hello %(name)s, you have been registered for the training %(cohort)s on "
+                    "Akademi KIM. Please open this link to create your password: %(link)s "
+                    "The link works only once and is valid for %(days)s days.",
+                    name=link.user.full_name,
+                    cohort=cohort.name,
+                    link=url,
+                    days=days,
+                )
+            share = whatsapp_url(link.user.phone, text)
+        cards.append(LinkCard(link.user, url, share))
+    return cards
 
 
 def pending_links(actor: User, cohort: Cohort) -> list[Link]:

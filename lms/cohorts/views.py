@@ -2,6 +2,7 @@ import base64
 import binascii
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -15,6 +16,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..links import external_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
+from ..reports import exports
 from ..web import render_form, show_errors
 from . import importer, services
 from .forms import CohortForm, ConfirmImportForm, ImportForm, JoinCodeForm, TrainerForm
@@ -197,11 +199,11 @@ def import_(cohort_id):
     if request.method == "POST" and form.validate():
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            form.file.errors = [_("Choose a CSV file.")]
+            form.file.errors = [_("Choose a CSV or XLSX file.")]
         else:
             content = upload.read()  # bounded by MAX_CONTENT_LENGTH
             try:
-                result = importer.preview(cohort, content)
+                result = importer.preview(cohort, content, upload.filename)
             except importer.ImportFileError as e:
                 form.file.errors = [str(e)]
             else:
@@ -209,6 +211,30 @@ def import_(cohort_id):
     elif request.method == "POST":
         abort(400)
     return render_form("cohorts/import.html", form, cohort=cohort)
+
+
+@bp.route("/kelas/<id:cohort_id>/impor/contoh.csv")
+@require(can_run_cohorts)
+def import_template_csv(cohort_id):
+    headers, rows = importer.template(_cohort(cohort_id))
+    delimiter = exports.separator(request.args.get("pemisah"), get_locale())
+    return exports.to_csv(headers, rows, delimiter), {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="contoh-peserta.csv"',
+    }
+
+
+@bp.route("/kelas/<id:cohort_id>/impor/contoh.xlsx")
+@require(can_run_cohorts)
+def import_template_xlsx(cohort_id):
+    headers, rows = importer.template(_cohort(cohort_id))
+    book = exports.to_xlsx(
+        _("Participants"), headers, rows, text_columns=(importer.TEMPLATE_PHONE_COLUMN,)
+    )
+    return book, {
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": 'attachment; filename="contoh-peserta.xlsx"',
+    }
 
 
 def _preview_page(cohort, result, content, status=200):
@@ -231,32 +257,34 @@ def confirm_import(cohort_id):
         content = base64.b64decode(form.payload.data or "", validate=True)
     except (binascii.Error, ValueError):
         abort(400)
+    skip = bool(form.skip_invalid.data)
     try:
-        result, links = importer.run_import(current_user, cohort, content)
+        result, links = importer.run_import(current_user, cohort, content, skip_invalid=skip)
     except importer.ImportRejected as e:
         flash(str(e), "error")
         return _preview_page(cohort, e.preview, content, status=400)
     except importer.ImportFileError as e:
         raise ServiceError(str(e), 400) from e
-    flash(
-        _(
-            "Imported: %(new)s new accounts, %(existing)s existing accounts.",
-            new=result.new,
-            existing=result.existing,
-        ),
-        "success",
+    message = _(
+        "Imported: %(new)s new accounts, %(existing)s existing accounts.",
+        new=result.new,
+        existing=result.existing,
     )
-    return _links_page(cohort, links)
+    if result.skipped:
+        message += " " + _("%(n)s rows with errors were skipped.", n=len(result.skipped))
+    flash(message, "success")
+    return _links_page(cohort, links, skipped=result.skipped)
 
 
-def _links_page(cohort, links):
+def _links_page(cohort, links, skipped=()):
+    days = current_app.config.get("SETUP_LINK_DAYS", 30)
     return render_template(
         "cohorts/links.html",
         cohort=cohort,
-        links=links,
-        link_for=lambda token: external_url("accounts.set_password", token=token),
+        cards=services.link_cards(cohort, links, days),
+        skipped=skipped,
         join_link=join_url(cohort.join_code) if cohort.join_code else None,
-        days=current_app.config.get("SETUP_LINK_DAYS", 30),
+        days=days,
     )
 
 

@@ -1,55 +1,101 @@
-"""Tables as CSV (UTF-8 with BOM, for Excel) and XLSX, safe to open in a spreadsheet."""
+"""Tables as CSV (UTF-8 with BOM, for Excel) and XLSX, safe to open in a spreadsheet.
+
+User text is cleaned of control characters first (a leading "\\x01" would otherwise hide a
+formula from the check and vanish later), then:
+- in CSV, a cell that a spreadsheet would run as a formula is prefixed with an apostrophe;
+- in XLSX, every text is written as a typed text cell, which Excel never runs, so it stays
+  exactly as typed."""
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@")
+# Tabs and line breaks become spaces; every other control character (C0, DEL, C1) and the two
+# non-characters XML refuses are removed.
+_BREAKS_RE = re.compile(r"[\t\n\r\x0b\x0c]+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+# CSV separators a trainer can choose; Excel in the Indonesian locale expects semicolons.
+SEPARATORS = {"titik-koma": ";", "koma": ","}
+
+
+def default_separator(locale) -> str:
+    """The separator choice for a UI locale: semicolons for Indonesian, commas otherwise."""
+    return "titik-koma" if str(locale) == "id" else "koma"
+
+
+def separator(choice: str | None, locale) -> str:
+    """The CSV delimiter for a choice from the dashboard (unknown choices: the locale's)."""
+    return SEPARATORS.get(choice or "", SEPARATORS[default_separator(locale)])
+
+
+def clean_text(value: str) -> str:
+    """`value` without control characters (tabs and line breaks become spaces)."""
+    return _CONTROL_RE.sub("", _BREAKS_RE.sub(" ", value))
 
 
 def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Clean text; a cell that would start a formula (after any spaces) gets an apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    if value.lstrip().startswith(FORMULA_START):
         return "'" + value
     return value
 
 
-def _cell(value):
+def _plain(value):
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    return neutralise(value)
+    return value
 
 
-def to_csv(headers: list[str], rows: list[list]) -> bytes:
+def to_csv(headers: list[str], rows: list[list], delimiter: str = ",") -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in headers])
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([neutralise(_plain(v)) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
+def text_cell(sheet, value: str) -> WriteOnlyCell:
+    """A cell that holds `value` as text, whatever it starts with (never a formula)."""
+    cell = WriteOnlyCell(sheet, value=clean_text(value))
+    cell.data_type = "s"  # openpyxl guesses "f" for "=…"; a typed text cell is never run
+    return cell
+
+
+def _xlsx_cell(sheet, value):
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return text_cell(sheet, str(_plain(value)))
+
+
+def to_xlsx(
+    title: str, headers: list[str], rows: list[list], text_columns: tuple[int, ...] = ()
+) -> bytes:
+    """One sheet: a header row, then the rows. Columns in `text_columns` (0-based) are
+    formatted as text, so what a person types there later (0812…) keeps its leading zero."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31] or "Sheet1")
-    sheet.append([neutralise(h) for h in headers])
+    sheet = book.create_sheet(title=clean_text(title)[:31] or "Sheet1")
+    for index in text_columns:
+        letter = chr(ord("A") + index)
+        sheet.column_dimensions[letter].number_format = "@"
+    sheet.append([text_cell(sheet, str(h)) for h in headers])
     for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _xlsx_cell(value):
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    value = _cell(value)
-    # Control characters are not allowed in XLSX text.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

@@ -1,7 +1,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import format_date, to_user_timezone
+from flask_babel import format_date, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -98,6 +98,11 @@ def dashboard(cohort_id):
         trainers=cohorts.trainers(cohort),
         statuses=services.FILTERS,
         sorts=services.SORTS,
+        separators=[
+            ("titik-koma", _("semicolon (Excel Indonesia)")),
+            ("koma", _("comma")),
+        ],
+        separator=exports.default_separator(get_locale()),
     )
 
 
@@ -183,7 +188,8 @@ def _export_table(cohort):
 def export_csv(cohort_id):
     cohort = cohorts.get_cohort_for(current_user, cohort_id)
     headers, table, name = _export_table(cohort)
-    return exports.to_csv(headers, table), {
+    delimiter = exports.separator(request.args.get("pemisah"), get_locale())
+    return exports.to_csv(headers, table, delimiter), {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": attachment(f"{name}.csv"),
         "Cache-Control": "no-store",

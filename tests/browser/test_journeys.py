@@ -247,7 +247,7 @@ def test_trainer_runs_a_cohort(visit, live_app, tmp_path):
     rows = ["nama;email;telepon"] + [f"Peserta {i};peserta{i}@contoh.id;" for i in range(30)]
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
     page.get_by_role("link", name="Impor peserta").click()
-    page.get_by_label("Berkas CSV daftar peserta").set_input_files(str(csv))
+    page.get_by_label("Berkas CSV atau XLSX daftar peserta").set_input_files(str(csv))
     page.get_by_role("button", name="Periksa berkas").click()
     page.wait_for_load_state()
     v.shot("trainer-02-import-preview")
@@ -262,9 +262,16 @@ def test_trainer_runs_a_cohort(visit, live_app, tmp_path):
     page.get_by_label("Status").select_option(index=1)
     page.get_by_role("button", name="Tampilkan").click()
     page.wait_for_load_state()
+    # Semicolons by default in Indonesian (what Excel Indonesia opens); commas on request.
+    assert page.get_by_label("Pemisah").input_value() == "titik-koma"
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("button", name="Unduh CSV").click()
     exported = tmp_path / "ekspor.csv"
     download.value.save_as(exported)
     text = exported.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("Nama")
+    assert text.splitlines()[0].startswith("Nama;Email;")
+    page.get_by_label("Pemisah").select_option(label="koma")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Unduh CSV").click()
+    download.value.save_as(exported)
+    assert exported.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Nama,Email,")
