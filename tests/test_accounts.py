@@ -281,3 +281,11 @@ def test_a_typed_password_is_never_written_back_into_the_page(client, make_user)
     refused = client.post("/daftar", data=form(password=secret, consent=None))
     assert refused.status_code == 400 and secret not in refused.get_data(as_text=True)
     assert "ketik ulang" in refused.get_data(as_text=True)
+
+
+def test_control_characters_in_a_name_are_not_kept(app, client):
+    """Invisible control characters typed or pasted into a name are dropped (they would
+    print as boxes on the certificate and confuse spreadsheets)."""
+    client.post("/daftar", data=form(full_name="\x01Siti\x07  Aminah\x1b"))
+    with app.app_context():
+        assert db.session.scalar(select(User.full_name)) == "Siti Aminah"

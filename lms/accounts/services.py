@@ -18,6 +18,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..locales import LOCALES, TIMEZONES, timezone_for
 from ..notifications import mail, outbox
+from ..text import one_line
 from ..timeutil import utcnow
 from .models import NO_PASSWORD, ROLES, ConsentEvent, PasswordToken, User
 
@@ -80,9 +81,9 @@ def hash_password(password: str) -> str:
 
 
 def _check_person(full_name: str, province_code: str, regency_code: str, errors: dict) -> None:
-    if not (full_name or "").strip():
+    if not one_line(full_name):
         errors["full_name"] = _l("Enter your full name.")
-    elif len(full_name.strip()) > NAME_MAX:
+    elif len(one_line(full_name)) > NAME_MAX:
         errors["full_name"] = _l("Use at most %(n)s characters.", n=NAME_MAX)
     if not regions.get(province_code) or regions.get(province_code).level != "provinsi":
         errors["province"] = _l("Choose your province.")
@@ -146,7 +147,7 @@ def create_user(
         raise FormErrors(errors)
     kind, value = parsed
     user = User(
-        full_name=" ".join(full_name.split()),
+        full_name=one_line(full_name),
         email=value if kind == "email" else None,
         phone=value if kind == "phone" else None,
         password_hash=password_hash,
@@ -286,7 +287,7 @@ def update_profile(user: User, profile: Profile) -> None:
     if errors:
         raise FormErrors(errors)
     kind, value = parsed
-    user.full_name = " ".join(profile.full_name.split())
+    user.full_name = one_line(profile.full_name)
     user.email = value if kind == "email" else None
     user.phone = value if kind == "phone" else None
     user.province_code = profile.province
@@ -341,7 +342,7 @@ def invite_user(
     The caller has validated the data and commits; the person sets a password and accepts the
     privacy notice through a one-time link (`new_password_link`)."""
     user = User(
-        full_name=" ".join(full_name.split()),
+        full_name=one_line(full_name),
         email=email,
         phone=phone,
         password_hash=NO_PASSWORD,

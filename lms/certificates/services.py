@@ -19,6 +19,7 @@ from ..cohorts.models import Cohort, CohortMember
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..links import external_url
+from ..text import one_line
 from ..timeutil import utcnow
 from . import numbering
 from .images import store_image
@@ -332,7 +333,7 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
         raise ServiceError(revoked_message(found.revoked), 403)
     if not found.eligible:
         raise ServiceError(_l("Complete the course first."), 403)
-    name = " ".join((full_name or "").split())
+    name = one_line(full_name)
     if not name:
         raise FormErrors({"full_name": _l("Enter your full name.")})
     if len(name) > accounts.NAME_MAX:

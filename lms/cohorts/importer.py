@@ -19,6 +19,7 @@ from ..accounts.models import User
 from ..catalog import services as catalog
 from ..errors import ServiceError
 from ..extensions import db
+from ..text import one_line
 from ..timeutil import utcnow
 from .models import Cohort, CohortMember
 from .services import Link, _require_manager, lock_cohort, member_count
@@ -190,14 +191,6 @@ def _csv_records(content: bytes) -> list[list[str]]:
         raise ImportFileError(_l("The file could not be read as CSV.")) from e
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _clean(cell: str) -> str:
-    """One line of text: spaces collapsed, control characters removed."""
-    return " ".join(_CONTROL_RE.sub(" ", cell).split())
-
-
 def _rows(records: list[tuple[int, list[str]]]) -> list[Row]:
     """Participants from (row number, cells): a header row naming the columns, then one per row.
 
@@ -205,7 +198,7 @@ def _rows(records: list[tuple[int, list[str]]]) -> list[Row]:
     lines is reported at its first)."""
     numbered = []
     for n, rec in records:
-        cells = [_clean(cell) for cell in rec]
+        cells = [one_line(cell) for cell in rec]
         if any(cells):
             numbered.append((n, cells))
     if not numbered:

@@ -19,6 +19,7 @@ from ..certificates.models import Issuer
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..links import external_url, whatsapp_url
+from ..text import one_line
 from ..timeutil import utcnow
 from .models import Cohort, CohortMember, CohortTrainer
 
@@ -122,7 +123,7 @@ def _parse_date(raw: str | None) -> date | None:
 
 
 def _text(data: dict, key: str) -> str:
-    return " ".join(str(data.get(key) or "").split())
+    return one_line(str(data.get(key) or ""))
 
 
 def _validate(data: dict, cohort: Cohort | None = None) -> dict:

@@ -8,17 +8,14 @@ formula from the check and vanish later), then:
 
 import csv
 import io
-import re
 from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from ..text import clean_text
+
 FORMULA_START = ("=", "+", "-", "@")
-# Tabs and line breaks become spaces; every other control character (C0, DEL, C1) and the two
-# non-characters XML refuses are removed.
-_BREAKS_RE = re.compile(r"[\t\n\r\x0b\x0c]+")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 # CSV separators a trainer can choose; Excel in the Indonesian locale expects semicolons.
 SEPARATORS = {"titik-koma": ";", "koma": ","}
@@ -32,11 +29,6 @@ def default_separator(locale) -> str:
 def separator(choice: str | None, locale) -> str:
     """The CSV delimiter for a choice from the dashboard (unknown choices: the locale's)."""
     return SEPARATORS.get(choice or "", SEPARATORS[default_separator(locale)])
-
-
-def clean_text(value: str) -> str:
-    """`value` without control characters (tabs and line breaks become spaces)."""
-    return _CONTROL_RE.sub("", _BREAKS_RE.sub(" ", value))
 
 
 def neutralise(value):
