@@ -3,28 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from .. import regions
+from ..forms import RegionMixin
 from ..locales import TIMEZONES
 from .models import ROLES
-
-
-def region_fields(form, province_code: str | None) -> None:
-    """Fill the province and kabupaten/kota choices; the latter for the chosen province."""
-    form.province.choices = [SelectChoice("", _l("— choose a province —"))] + [
-        SelectChoice(r.code, r.name) for r in regions.provinces()
-    ]
-    if regions.get(province_code):
-        form.regency.choices = [SelectChoice("", _l("— choose a kabupaten/kota —"))] + [
-            SelectChoice(r.code, r.name) for r in regions.regencies(province_code)
-        ]
-    else:
-        form.regency.choices = [SelectChoice("", _l("— choose the province first —"))]
-
-
-class RegionMixin:
-    province = SelectField(_l("Province"), validate_choice=False)
-    pick_province = SubmitField(_l("Show kabupaten/kota"))
-    regency = SelectField(_l("Kabupaten/kota"), validate_choice=False)
 
 
 class RegisterForm(RegionMixin, FlaskForm):
@@ -74,10 +55,6 @@ class SetPasswordForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES], validate_choice=False)
     submit = SubmitField(_l("Change role"))
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for one-button actions."""
 
 
 class ForgotForm(FlaskForm):

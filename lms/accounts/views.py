@@ -15,20 +15,19 @@ from flask_login import current_user, login_required
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
+from ..forms import EmptyForm, region_fields
 from ..links import external_url
 from ..permissions import is_admin
 from ..web import attachment, render_form, safe_next, show_errors
 from . import personal_data, services, sessions
 from .forms import (
     DeleteAccountForm,
-    EmptyForm,
     ForgotForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
     RegisterForm,
     SetPasswordForm,
-    region_fields,
 )
 
 bp = Blueprint("accounts", __name__)

@@ -11,8 +11,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import EmptyForm
 from ..errors import ServiceError
+from ..forms import EmptyForm
 from . import services
 from .completion import course_status
 

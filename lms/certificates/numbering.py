@@ -1,11 +1,11 @@
 """Certificate numbers and verification codes."""
 
-import secrets
 from datetime import date
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .. import codes
 from ..extensions import db
 from .models import IssuerSequence
 
@@ -18,15 +18,7 @@ NUMBER_MAX = 100  # the column's size
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(typed: str) -> str:
-    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())
-
-
-def pretty_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+    return codes.random_code(CODE_ALPHABET, CODE_LENGTH)
 
 
 def format_number(pattern: str, seq: int, code: str, on: date) -> str:

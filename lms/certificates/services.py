@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import formatting, locales, storage
+from .. import codes, formatting, locales, storage
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
@@ -541,7 +541,7 @@ def allow_new_claim(actor: User, certificate: Certificate) -> None:
 
 
 def lookup(code: str) -> Certificate | None:
-    normalised = numbering.normalise_code(code)
+    normalised = codes.normalise(code)
     if len(normalised) != numbering.CODE_LENGTH:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == normalised))
@@ -593,7 +593,7 @@ def search(query: str, page: int, per_page: int):
             or_(
                 Certificate.full_name.ilike(like),
                 Certificate.number.ilike(like),
-                Certificate.code == numbering.normalise_code(q),
+                Certificate.code == codes.normalise(q),
             )
         )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

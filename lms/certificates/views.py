@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import codes
 from ..catalog import services as catalog
 from ..cohorts import services as cohorts
 from ..errors import FormErrors, ServiceError
@@ -26,7 +27,6 @@ from . import bulk, services
 from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
 from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm
 from .models import Certificate, Issuer, StoredImage
-from .numbering import pretty_code
 
 bp = Blueprint("certificates", __name__)
 
@@ -38,7 +38,7 @@ def verify_limit() -> str:
 @bp.app_context_processor
 def helpers():
     return {
-        "pretty_code": pretty_code,
+        "pretty_code": codes.pretty,
         "image_key": services.image_key,
         "certificate_states": services.certificate_states,
     }

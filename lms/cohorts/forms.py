@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 
-from ..accounts.forms import RegionMixin
+from ..forms import RegionMixin
 
 
 class CohortForm(RegionMixin, FlaskForm):

@@ -1,7 +1,5 @@
 """Cohorts: creating and editing them, trainers, join codes, joining. Every rule, server-side."""
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, regions, signals
+from .. import codes, permissions, regions, signals
 from ..accounts import services as accounts
 from ..accounts.models import NO_PASSWORD, User
 from ..catalog import services as catalog
@@ -33,12 +31,12 @@ SEATS_MAX = 100_000
 
 def normalize_code(raw: str | None) -> str:
     """What a person typed ('k7p-q3m ') → 'K7PQ3M'."""
-    return re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()[:20]
+    return codes.normalise(raw, limit=20)
 
 
 def _new_code() -> str:
     for _ in range(20):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = codes.random_code(CODE_ALPHABET, CODE_LENGTH)
         if db.session.scalar(select(Cohort.id).where(Cohort.join_code == code)) is None:
             return code
     raise ServiceError(_l("No free join code was found. Try again."))  # pragma: no cover

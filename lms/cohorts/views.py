@@ -9,14 +9,14 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from .. import qr
-from ..accounts.forms import EmptyForm, region_fields
+from .. import spreadsheets as exports
 from ..catalog import services as catalog
 from ..certificates import services as certificates
 from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
+from ..forms import EmptyForm, region_fields
 from ..links import external_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
-from ..reports import exports
 from ..web import render_form, show_errors
 from . import importer, services
 from .forms import CohortForm, ConfirmImportForm, ImportForm, JoinCodeForm, TrainerForm

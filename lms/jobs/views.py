@@ -1,8 +1,8 @@
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from ..accounts.forms import EmptyForm
 from ..cohorts import services as cohorts
+from ..forms import EmptyForm
 from ..permissions import can_run_cohorts, require
 from . import services
 from .models import Job

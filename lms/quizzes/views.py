@@ -2,11 +2,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import EmptyForm
 from ..catalog import services as catalog
 from ..catalog.models import Course, Module, Quiz
 from ..errors import ServiceError
 from ..extensions import db
+from ..forms import EmptyForm
 from ..timeutil import utcnow
 from . import services
 from .types import Answers

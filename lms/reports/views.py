@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import locales, regions
+from .. import spreadsheets as exports
 from ..accounts import services as accounts
-from ..accounts.forms import EmptyForm
 from ..catalog import services as catalog
 from ..cohorts import services as cohorts
+from ..forms import EmptyForm
 from ..permissions import can_run_cohorts, can_see_overview, require
 from ..web import attachment, render_reset_link
-from . import charts, exports, services
+from . import charts, services
 
 bp = Blueprint("reports", __name__)
 

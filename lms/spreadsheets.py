@@ -13,7 +13,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from ..text import clean_text
+from .text import clean_text
 
 FORMULA_START = ("=", "+", "-", "@")
 
