@@ -142,9 +142,9 @@ def register_cli(app):
     from .certificates.cli import certificates_cli
 
     app.cli.add_command(certificates_cli)
-    from .jobs.cli import worker
+    from .queue import worker_command
 
-    app.cli.add_command(worker)
+    app.cli.add_command(worker_command)
     from .notifications.cli import notify_cli
 
     app.cli.add_command(notify_cli)

@@ -19,6 +19,6 @@ from .certificates.models import (  # noqa: F401
 )
 from .cohorts.models import Cohort, CohortMember, CohortTrainer  # noqa: F401
 from .jobs.models import Job  # noqa: F401
-from .notifications.models import OutboxEmail  # noqa: F401
+from .mail.models import OutboxEmail  # noqa: F401
 from .quizzes.models import Attempt  # noqa: F401
 from .storage import StoredFile  # noqa: F401

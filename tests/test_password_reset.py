@@ -195,7 +195,7 @@ def test_reset_with_smtp_down_answers_normally_and_the_email_is_retried(
 ):
     """Issue 11, item 7: SMTP failing never gives a 500 (which told attackers the account
     exists); the email waits in the outbox and `notify run-due` sends it once."""
-    from lms.notifications.models import OutboxEmail
+    from lms.mail.models import OutboxEmail
 
     make_user(login="siti@contoh.id")
     monkeypatch.setattr("smtplib.SMTP", DownSMTP)

@@ -17,7 +17,7 @@ from .. import permissions, regions
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..locales import LOCALES, TIMEZONES, timezone_for
-from ..notifications import mail, outbox
+from ..mail import outbox, transport
 from ..text import one_line
 from ..timeutil import utcnow
 from .models import NO_PASSWORD, ROLES, ConsentEvent, PasswordToken, User
@@ -500,7 +500,7 @@ def request_reset(login: str, link_for) -> None:
     Says nothing either way, so nobody learns which accounts exist; the email goes through the
     outbox (sent after the response, retried if SMTP is down). `link_for(token)` makes the URL."""
     user = find_by_login(login)
-    if user is None or not user.email or user.deleted_at is not None or not mail.configured():
+    if user is None or not user.email or user.deleted_at is not None or not transport.configured():
         return
     minutes = current_app.config["RESET_LINK_MINUTES"]
     token = new_password_link(user, None, purpose="reset", lifetime=timedelta(minutes=minutes))

@@ -1,4 +1,4 @@
-"""Background jobs: queued in Redis (RQ) when LMS_REDIS_URL is set and run by
+"""Background jobs: queued (lms/queue.py) when LMS_REDIS_URL is set and run by
 `flask --app lms worker`; run inline in the request otherwise. Progress lives in the database,
 so any app server can show it."""
 
@@ -11,13 +11,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from .. import queue
 from ..errors import ServiceError
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import Job
 
 log = logging.getLogger(__name__)
-QUEUE = "lms"
 KINDS: dict = {}  # kind -> function(job) that does the work
 
 
@@ -39,17 +39,6 @@ def new_file_name(suffix: str) -> str:
     return secrets.token_hex(16) + suffix
 
 
-def queue():
-    """The RQ queue, or None when no Redis is configured (jobs then run inline)."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    from redis import Redis
-    from rq import Queue
-
-    return Queue(QUEUE, connection=Redis.from_url(url))
-
-
 def start(kind: str, actor, cohort_id: int | None = None, **params) -> Job:
     if kind not in KINDS:
         raise ServiceError(_l("Unknown task."), 400)
@@ -58,11 +47,8 @@ def start(kind: str, actor, cohort_id: int | None = None, **params) -> Job:
     )
     db.session.add(job)
     db.session.commit()
-    q = queue()
-    if q is None:
+    if not queue.enqueue("lms.jobs.services.run", job.id):
         run(job.id)
-    else:
-        q.enqueue_call("lms.jobs.worker.perform", args=(job.id,), timeout=3600, result_ttl=0)
     return db.session.get(Job, job.id)
 
 

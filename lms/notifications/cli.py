@@ -4,7 +4,7 @@ running it twice sends nothing twice."""
 import click
 from flask.cli import AppGroup
 
-from . import outbox
+from ..mail import outbox
 
 notify_cli = AppGroup("notify", help="Send due emails and reminders.")
 

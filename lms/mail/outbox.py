@@ -15,8 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..queue import enqueue
 from ..timeutil import utcnow
-from . import mail
+from . import transport
 from .models import OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ PENDING_KEY = "outbox_pending"
 def queue(*, key: str, kind: str, to: str, subject: str, body: str, user_id=None) -> None:
     """Add one email to the outbox in the caller's transaction (the caller commits); the same
     key queued again is ignored. Delivery starts once the transaction commits."""
-    if not mail.configured():
+    if not transport.configured():
         return
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -70,17 +71,9 @@ def _forget_after_rollback(session) -> None:
 
 def dispatch(ids: list[int]) -> None:
     """Hand committed messages to the worker, or deliver them after the current response."""
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        from redis import Redis
-        from rq import Queue
-
-        from ..jobs.services import QUEUE
-
-        Queue(QUEUE, connection=Redis.from_url(url)).enqueue_call(
-            "lms.jobs.worker.call", args=("lms.notifications.outbox.deliver", ids), result_ttl=0
-        )
-    elif has_request_context():
+    if enqueue("lms.mail.outbox.deliver", ids):
+        return
+    if has_request_context():
         app = current_app._get_current_object()
 
         @after_this_request
@@ -127,7 +120,9 @@ def deliver(ids: list[int]) -> int:
             continue
         message = db.session.get(OutboxEmail, outbox_id)
         try:
-            mail.send(message.to_address, message.subject, message.body, _message_id(message.key))
+            transport.send(
+                message.to_address, message.subject, message.body, _message_id(message.key)
+            )
         except (OSError, smtplib.SMTPException) as e:
             log.warning("email %s not sent (attempt %s): %s", outbox_id, message.attempts, e)
             failed = message.attempts >= MAX_ATTEMPTS

@@ -1,0 +1,1 @@
+"""Outgoing email: the SMTP transport and the outbox (infrastructure; imports no feature)."""
