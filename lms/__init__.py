@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cohorts.views import bp as cohorts_bp
     from .errors import register_error_handlers
     from .jobs.views import bp as jobs_bp
+    from .privacy.views import bp as privacy_bp
     from .quizzes.views import bp as quizzes_bp
     from .reports.views import bp as reports_bp
     from .web import register_template_helpers
@@ -96,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(reports_bp)
     register_error_handlers(app)

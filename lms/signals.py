@@ -8,3 +8,19 @@ _signals = Namespace()
 # Sent with the cohort's id after a trainer's action changed what its dashboard shows
 # (an import, a join, settings, bulk certificates).
 cohort_changed = _signals.signal("cohort-changed")
+
+# landing_page: sent with the User who just signed in; a receiver may return the URL where
+# they should continue (the catalogue: their next lesson).
+landing_page = _signals.signal("landing-page")
+
+# Personal data (UU PDP): every feature answers for the rows it keeps about a person.
+# personal_data_export: sent with the User; each receiver returns {section name: plain data}.
+personal_data_export = _signals.signal("personal-data-export")
+# account_erasing: sent with the User inside the deletion's transaction; each receiver deletes
+# (or anonymises) its rows about the person, without committing.
+account_erasing = _signals.signal("account-erasing")
+
+
+def iso(value) -> str | None:
+    """A stored UTC time as exported: 2026-12-04T03:00:00Z."""
+    return value.isoformat(timespec="seconds") + "Z" if value else None

@@ -5,12 +5,12 @@ import unicodedata
 from datetime import UTC, date, datetime
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.http import dump_options_header
 
-from . import formatting, permissions, regions
+from . import formatting, permissions, regions, signals
 from .links import external_url
 
 
@@ -118,6 +118,15 @@ def attachment(filename: str) -> str:
     if fallback != filename:
         options["filename*"] = "UTF-8''" + quote(filename, safe="")
     return dump_options_header("attachment", options)
+
+
+def landing_url(user) -> str:
+    """Where a person goes after signing in: an admin to the admin home, anyone else on to what
+    a feature offers (their next lesson), else My learning."""
+    if permissions.is_admin(user):
+        return url_for("admin.home")
+    offered = (url for _, url in signals.landing_page.send(user) if url)
+    return next(offered, None) or url_for("catalog.my_learning")
 
 
 def render_reset_link(user, token: str):

@@ -3,7 +3,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -12,16 +11,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
 from ..extensions import limiter, login_manager
 from ..forms import EmptyForm, region_fields
 from ..links import external_url
-from ..permissions import is_admin
-from ..web import attachment, render_form, safe_next, show_errors
-from . import personal_data, services, sessions
+from ..web import landing_url, render_form, safe_next, show_errors
+from . import services, sessions
 from .forms import (
-    DeleteAccountForm,
     ForgotForm,
     LoginForm,
     PasswordForm,
@@ -36,14 +32,6 @@ bp = Blueprint("accounts", __name__)
 @login_manager.user_loader
 def load_user(session_id):
     return services.load_session_user(session_id)
-
-
-def landing_url(user) -> str:
-    """Where a person goes after signing in: an admin to the admin home, anyone else to the
-    next lesson of what they were learning."""
-    if is_admin(user):
-        return url_for("admin.home")
-    return catalog.resume_url(user) or url_for("catalog.my_learning")
 
 
 @bp.route("/daftar", methods=["GET", "POST"])
@@ -241,60 +229,12 @@ def forgot_password():
     return render_form("accounts/forgot.html", form, sent=sent)
 
 
-@bp.route("/akun/data.json")
-@login_required
-def export_data():
-    response = jsonify(personal_data.export(current_user))
-    response.headers["Content-Disposition"] = attachment("data-akademi-kim.json")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/akun/persetujuan", methods=["GET", "POST"])
-@login_required
-def consent():
-    form = EmptyForm()
-    version = current_app.config["PRIVACY_VERSION"]
-    if form.validate_on_submit():
-        if request.form.get("action") == "withdraw":
-            personal_data.withdraw_consent(current_user, version)
-            flash(_("Your consent has been withdrawn and recorded."), "info")
-        elif request.form.get("action") == "give":
-            personal_data.give_consent(current_user, version)
-            flash(_("Thank you: your consent has been recorded."), "success")
-            return redirect(landing_url(current_user))
-        return redirect(url_for("accounts.consent"))
-    return render_template(
-        "accounts/consent.html",
-        form=form,
-        given=services.has_consent(current_user),
-        version=version,
-    )
-
-
-@bp.route("/akun/hapus", methods=["GET", "POST"])
-@login_required
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            personal_data.delete_account(user, form.password.data)
-        except FormErrors as e:
-            show_errors(form, e)
-        else:
-            sessions.end(user, everywhere=False)
-            flash(_("Your account and your learning data have been deleted."), "info")
-            return redirect(url_for("catalog.index"))
-    return render_form("accounts/delete.html", form)
-
-
 # While consent is withdrawn, a signed-in person can only see these pages.
 CONSENT_FREE = {
-    "accounts.consent",
+    "privacy.consent",
     "accounts.logout",
-    "accounts.delete_account",
-    "accounts.export_data",
+    "privacy.delete_account",
+    "privacy.export_data",
     "accounts.privacy",
     "accounts.set_language",
     "static",
@@ -308,4 +248,4 @@ def require_consent():
         and request.endpoint not in CONSENT_FREE
         and current_user.consent_withdrawn_at is not None
     ):
-        return redirect(url_for("accounts.consent"))
+        return redirect(url_for("privacy.consent"))

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..errors import ServiceError
 from ..extensions import db, local_cache
 from ..timeutil import utcnow
@@ -238,7 +239,8 @@ def resume_lesson(user, course: Course) -> LessonItem | None:
     return outline(course).next_unfinished(completed_lessons(user, course.id))
 
 
-def resume_url(user) -> str | None:
+@signals.landing_page.connect
+def resume_url(user, **_) -> str | None:
     """The next lesson of the course this person worked on most recently, if unfinished."""
     enrolment = db.session.scalar(
         select(Enrolment)
@@ -318,3 +320,42 @@ def get_asset(course_slug: str, path: str) -> CourseAsset | None:
         .join(Course, Course.id == CourseAsset.course_id)
         .where(Course.slug == course_slug, CourseAsset.path == path)
     )
+
+
+# ---------------------------------------------------------------- personal data
+
+
+def _slugs() -> dict[int, str]:
+    return dict(db.session.execute(select(Course.id, Course.slug)).all())
+
+
+@signals.personal_data_export.connect
+def export_learning(user, **_) -> dict:
+    slugs = _slugs()
+    return {
+        "enrolments": [
+            {
+                "course": slugs.get(e.course_id),
+                "enrolled_at": signals.iso(e.created_at),
+                "last_activity_at": signals.iso(e.last_activity_at),
+                "completed_at": signals.iso(e.completed_at),
+            }
+            for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))
+        ],
+        "lessons_completed": [
+            {
+                "course": slugs.get(p.course_id),
+                "lesson_id": p.lesson_id,
+                "at": signals.iso(p.completed_at),
+            }
+            for p in db.session.scalars(
+                select(LessonProgress).where(LessonProgress.user_id == user.id)
+            )
+        ],
+    }
+
+
+@signals.account_erasing.connect
+def erase_learning(user, **_) -> None:
+    for model in (LessonProgress, Enrolment):
+        db.session.execute(delete(model).where(model.user_id == user.id))

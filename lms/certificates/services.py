@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import codes, formatting, locales, storage
+from .. import codes, formatting, locales, signals, storage
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
@@ -641,3 +641,25 @@ def public_record(certificate: Certificate | None) -> dict:
             replacement = db.session.get(Certificate, certificate.replaced_by_id)
             record["replaced_by"] = replacement.code if replacement else None
     return record
+
+
+# ---------------------------------------------------------------- personal data
+
+
+@signals.personal_data_export.connect
+def export_certificates(user, **_) -> dict:
+    """Certificates stay after an account is deleted (they must stay verifiable), so erasing
+    leaves them; the export lists them."""
+    return {
+        "certificates": [
+            {
+                "number": c.number,
+                "code": c.code,
+                "name_as_printed": c.full_name,
+                "course": c.course_title,
+                "issued_at": signals.iso(c.issued_at),
+                "revoked_at": signals.iso(c.revoked_at),
+            }
+            for c in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
+        ]
+    }

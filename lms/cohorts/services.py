@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import codes, permissions, regions, signals
@@ -401,3 +401,25 @@ def pending_links(actor: User, cohort: Cohort) -> list[Link]:
     ]
     db.session.commit()
     return links
+
+
+# ---------------------------------------------------------------- personal data
+
+
+@signals.personal_data_export.connect
+def export_memberships(user, **_) -> dict:
+    return {
+        "cohorts": [
+            {"cohort": name, "joined_at": signals.iso(joined)}
+            for name, joined in db.session.execute(
+                select(Cohort.name, CohortMember.joined_at)
+                .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                .where(CohortMember.user_id == user.id)
+            )
+        ]
+    }
+
+
+@signals.account_erasing.connect
+def erase_memberships(user, **_) -> None:
+    db.session.execute(delete(CohortMember).where(CohortMember.user_id == user.id))

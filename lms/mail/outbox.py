@@ -9,13 +9,14 @@ import smtplib
 from datetime import timedelta
 
 from flask import after_this_request, current_app, has_request_context
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..queue import enqueue
+from ..signals import account_erasing
 from ..timeutil import utcnow
 from . import transport
 from .models import OutboxEmail
@@ -151,3 +152,9 @@ def deliver_due(limit: int = 1000) -> int:
         )
     )
     return deliver(ids)
+
+
+@account_erasing.connect
+def erase_emails(user, **_) -> None:
+    """Emails not yet sent to a deleted person are dropped with the account."""
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.user_id == user.id))

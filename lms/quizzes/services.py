@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import timeutil
+from .. import signals, timeutil
 from ..catalog import services as catalog
 from ..catalog.completion import refresh_completion
 from ..catalog.models import Course, Enrolment, Quiz
@@ -376,3 +376,31 @@ def public_paper(attempt: Attempt, page: int) -> list[dict]:
         if q["id"] in ids:
             out.append({**TYPES[q["type"]].public(q), "number": i})
     return out
+
+
+# ---------------------------------------------------------------- personal data
+
+
+@signals.personal_data_export.connect
+def export_attempts(user, **_) -> dict:
+    slugs = dict(db.session.execute(select(Course.id, Course.slug)).all())
+    return {
+        "quiz_attempts": [
+            {
+                "course": slugs.get(a.course_id),
+                "quiz_id": a.quiz_id,
+                "number": a.number,
+                "started_at": signals.iso(a.started_at),
+                "submitted_at": signals.iso(a.submitted_at),
+                "score_percent": a.percent,
+                "passed": a.passed,
+                "answers": a.answers,
+            }
+            for a in db.session.scalars(select(Attempt).where(Attempt.user_id == user.id))
+        ]
+    }
+
+
+@signals.account_erasing.connect
+def erase_attempts(user, **_) -> None:
+    db.session.execute(delete(Attempt).where(Attempt.user_id == user.id))
