@@ -85,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .cohorts.views import bp as cohorts_bp
     from .errors import register_error_handlers
+    from .issuers.views import bp as issuers_bp
     from .jobs.views import bp as jobs_bp
     from .privacy.views import bp as privacy_bp
     from .quizzes.views import bp as quizzes_bp
@@ -96,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(issuers_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(cohorts_bp)

@@ -193,7 +193,7 @@ def trainee(make_user, auth):
 @pytest.fixture
 def issuer(app):
     """The default (national) issuer, as migration 0003 seeds it."""
-    from lms.certificates.models import Issuer
+    from lms.issuers.models import Issuer
 
     with app.app_context():
         unit = Issuer(

@@ -11,8 +11,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.certificates.models import AuditEvent, Certificate, Issuer, StoredImage
+from lms.certificates.models import AuditEvent, Certificate
 from lms.extensions import db
+from lms.issuers.models import Issuer, StoredImage
 
 from .conftest import PASSWORD, cohort_form, complete_course
 

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from lms.certificates import bulk
-from lms.certificates.models import Certificate, Issuer
+from lms.certificates.models import Certificate
 from lms.extensions import db
+from lms.issuers.models import Issuer
 
 from .conftest import PASSWORD, complete_course
 

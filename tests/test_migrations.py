@@ -19,7 +19,7 @@ def test_the_seeded_unit_is_marked_as_having_a_placeholder_signatory(tmp_path):
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from lms.certificates.models import Issuer
+    from lms.issuers.models import Issuer
 
     from .conftest import app_config, make_app
 

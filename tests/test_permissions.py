@@ -7,9 +7,9 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalog.models import Course, Enrolment, Lesson, Quiz
 from lms.certificates import services as certificate_services
-from lms.certificates.models import StoredImage
 from lms.cohorts.models import CohortMember
 from lms.extensions import db
+from lms.issuers.models import StoredImage
 from lms.jobs.models import Job
 from lms.quizzes.models import Attempt
 from lms.timeutil import utcnow

@@ -7,9 +7,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from lms.certificates.models import Certificate, Issuer
+from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.issuers.models import Issuer
 
 from .conftest import PASSWORD, complete_course
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..accounts.models import User
-from ..certificates.models import Certificate, Issuer
+from ..certificates.models import Certificate
 from ..cohorts.models import Cohort
 from ..extensions import db
+from ..issuers.models import Issuer
 
 
 @dataclass

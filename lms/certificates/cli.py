@@ -9,8 +9,8 @@ from .. import signals
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
+from ..issuers.models import Issuer
 from . import bulk, services
-from .models import Issuer
 
 certificates_cli = AppGroup("certificates", help="Issue certificates in bulk.")
 

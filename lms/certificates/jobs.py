@@ -4,9 +4,9 @@ from .. import signals
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
+from ..issuers.models import Issuer
 from ..jobs import services as jobs
 from . import bulk, services
-from .models import Issuer
 
 
 @jobs.task("issue_certificates")

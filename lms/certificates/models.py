@@ -4,7 +4,6 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -16,58 +15,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
 from ..timeutil import utcnow
 
-DEFAULT_PATTERN = "{seq:04d}/{code}/{month_roman}/{year}"
+# Verification codes: no 0/O or 1/I, so a code read off paper cannot be mistyped between them.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 16  # 16 symbols of 5 bits: 80 bits
 
 
-class StoredImage(db.Model):
-    """An uploaded image, checked and re-encoded, stored under a server-made key."""
-
-    __tablename__ = "stored_images"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
-    content_type: Mapped[str] = mapped_column(String(20))
-    width: Mapped[int]
-    height: Mapped[int]
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Issuer(db.Model):
-    """An issuing unit (unit penerbit) and its signatory."""
-
-    __tablename__ = "issuers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    code: Mapped[str] = mapped_column(String(30), unique=True)
-    number_pattern: Mapped[str] = mapped_column(String(100), default=DEFAULT_PATTERN)
-    logo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id"))
-    signatory_name: Mapped[str] = mapped_column(String(120))
-    signatory_title: Mapped[str] = mapped_column(String(200))
-    signatory_nip: Mapped[str] = mapped_column(String(30), default="")
-    signature_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id"))
-    city: Mapped[str] = mapped_column(String(80), default="")
-    is_default: Mapped[bool] = mapped_column(default=False)
-    # The seeded national unit ships with a stand-in signatory: nothing is issued in its name
-    # (outside demo mode) until an admin saves the unit's real details.
-    placeholder_signatory: Mapped[bool] = mapped_column(default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class IssuerSequence(db.Model):
-    """The last certificate number used by an issuer in a year."""
-
-    __tablename__ = "issuer_sequences"
-    __table_args__ = (UniqueConstraint("issuer_id", "year"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
-    year: Mapped[int]
-    last: Mapped[int] = mapped_column(default=0)
+def new_code() -> str:
+    return codes.random_code(CODE_ALPHABET, CODE_LENGTH)
 
 
 class Certificate(db.Model):

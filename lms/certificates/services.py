@@ -1,10 +1,8 @@
 """Certificates: eligibility, issuing with gap-free numbers, revocation, reissue, verification."""
 
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -18,121 +16,16 @@ from ..catalog.models import Course, Enrolment, LessonProgress
 from ..cohorts.models import Cohort, CohortMember
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..issuers import numbering
+from ..issuers import services as issuers
+from ..issuers.models import Issuer
 from ..links import external_url
 from ..text import one_line
 from ..timeutil import utcnow
-from . import numbering
-from .images import store_image
-from .models import AuditEvent, Certificate, Issuer, StoredImage
+from .models import CODE_LENGTH, AuditEvent, Certificate, new_code
 from .pdf import Paper, render
 
 BATCH = 50
-CODE_RE = re.compile(r"^[A-Z0-9]{2,30}(?:-[A-Z0-9]{1,30})*$")
-CODE_MAX = 30  # the column's size
-
-
-# ---------------------------------------------------------------- issuers
-
-
-def default_issuer() -> Issuer | None:
-    return db.session.scalar(select(Issuer).where(Issuer.is_default.is_(True)).limit(1))
-
-
-def issuers() -> list[Issuer]:
-    return list(db.session.scalars(select(Issuer).order_by(Issuer.is_default.desc(), Issuer.name)))
-
-
-def save_issuer(issuer: Issuer | None, data: dict, logo: bytes | None, signature: bytes | None):
-    """Create or update an issuing unit; images are checked and re-encoded. One transaction."""
-    errors: dict = {}
-    values = {
-        k: (data.get(k) or "").strip()
-        for k in (
-            "name",
-            "code",
-            "number_pattern",
-            "signatory_name",
-            "signatory_title",
-            "signatory_nip",
-            "city",
-        )
-    }
-    values["code"] = values["code"].upper()
-    limits = {"name": 200, "signatory_name": 120, "signatory_title": 200, "city": 80}
-    for key in ("name", "signatory_name", "signatory_title"):
-        if not values[key]:
-            errors[key] = _l("This field is required.")
-    for key, limit in limits.items():
-        if len(values[key]) > limit:
-            errors[key] = _l("Use at most %(n)s characters.", n=limit)
-    if not CODE_RE.match(values["code"]) or len(values["code"]) > CODE_MAX:
-        errors["code"] = _l("Use 2–30 capital letters, digits and dashes, e.g. DISKOMINFO-BIR.")
-    else:
-        taken = select(Issuer.id).where(Issuer.code == values["code"])
-        if issuer is not None:
-            taken = taken.where(Issuer.id != issuer.id)
-        if db.session.scalar(taken) is not None:
-            errors["code"] = _l("Another unit already uses this code.")
-    values["number_pattern"] = values["number_pattern"] or "{seq:04d}/{code}/{month_roman}/{year}"
-    if len(values["number_pattern"]) > 100 or numbering.pattern_problem(values["number_pattern"]):
-        errors["number_pattern"] = _l(
-            "Use a pattern with {seq}, and only {code}, {month_roman}, {month} and {year}."
-        )
-    elif numbering.longest(values["number_pattern"], values["code"]) > numbering.NUMBER_MAX:
-        errors["number_pattern"] = _l(
-            "Numbers made with this pattern could be longer than %(n)s characters.",
-            n=numbering.NUMBER_MAX,
-        )
-    if values["signatory_nip"] and not re.fullmatch(r"[0-9 ]{8,30}", values["signatory_nip"]):
-        errors["signatory_nip"] = _l("A NIP has digits only.")
-    images = {}
-    for field, upload in (("logo", logo), ("signature", signature)):
-        if upload:
-            try:
-                images[field] = store_image(upload)
-            except ServiceError as e:
-                errors[field] = str(e)
-    if errors:
-        db.session.rollback()
-        raise FormErrors(errors)
-    if issuer is None:
-        issuer = Issuer(is_default=default_issuer() is None)
-        db.session.add(issuer)
-    for key, value in values.items():
-        setattr(issuer, key, value)
-    issuer.placeholder_signatory = False  # an admin has now entered the unit's details
-    db.session.flush()
-    if "logo" in images:
-        issuer.logo_id = images["logo"].id
-    if "signature" in images:
-        issuer.signature_id = images["signature"].id
-    if data.get("remove_logo"):
-        issuer.logo_id = None
-    if data.get("remove_signature"):
-        issuer.signature_id = None
-    db.session.commit()
-    return issuer
-
-
-def make_default(issuer: Issuer) -> None:
-    for other in db.session.scalars(select(Issuer).where(Issuer.is_default.is_(True))):
-        other.is_default = False
-    issuer.is_default = True
-    db.session.commit()
-
-
-def snapshot(issuer: Issuer) -> dict:
-    """The issuer as printed: kept with each certificate so later edits never change it."""
-    return {
-        "name": issuer.name,
-        "code": issuer.code,
-        "city": issuer.city,
-        "signatory_name": issuer.signatory_name,
-        "signatory_title": issuer.signatory_title,
-        "signatory_nip": issuer.signatory_nip,
-        "logo_id": issuer.logo_id,
-        "signature_id": issuer.signature_id,
-    }
 
 
 # ---------------------------------------------------------------- eligibility
@@ -209,12 +102,6 @@ def audit(actor: User | None, action: str, certificate: Certificate | None, **de
     )
 
 
-def _image_bytes(image_id: int | None) -> bytes | None:
-    if image_id is None:
-        return None
-    return db.session.scalar(select(StoredImage.data).where(StoredImage.id == image_id))
-
-
 def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
     """What the certificate prints. `kept` is False for a record issued before PDFs were kept
     in storage: it is rendered as it was then, so its bytes (and SHA-256) never change."""
@@ -234,8 +121,8 @@ def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
         signatory_title=issuer["signatory_title"],
         signatory_nip=issuer.get("signatory_nip", ""),
         verify_url=verify_url(certificate.code),
-        logo=_image_bytes(issuer.get("logo_id")),
-        signature=_image_bytes(issuer.get("signature_id")),
+        logo=issuers.image_bytes(issuer.get("logo_id")),
+        signature=issuers.image_bytes(issuer.get("signature_id")),
         score_text=formatting.number(score, locale="id") if kept and score is not None else None,
     )
 
@@ -266,11 +153,11 @@ def _issue(
     zone = locales.zone(user.timezone)
     completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
     now = now or utcnow()
-    require_real_signatory(issuer)
+    issuers.require_real_signatory(issuer)
     if seq is None:
         seq = numbering.next_seq(issuer.id, now.year)
     certificate = Certificate(
-        code=numbering.new_code(),
+        code=new_code(),
         number=numbering.format_number(issuer.number_pattern, seq, issuer.code, now.date()),
         user_id=user.id,
         course_id=course.id,
@@ -281,7 +168,7 @@ def _issue(
         hours=course.hours,
         completed_on=completed_on,
         score=final_score(status),
-        issuer_snapshot=snapshot(issuer),
+        issuer_snapshot=issuers.snapshot(issuer),
         issued_at=now,
         issued_by_id=actor.id if actor else None,
     )
@@ -290,19 +177,6 @@ def _issue(
     db.session.add(certificate)
     audit(actor, action, certificate, number=certificate.number, user_id=user.id)
     return certificate
-
-
-def require_real_signatory(issuer: Issuer) -> None:
-    """Nothing is issued in the name of the seeded stand-in signatory, except in demo mode."""
-    if issuer.placeholder_signatory and not current_app.config.get("DEMO_MODE"):
-        raise ServiceError(
-            _l(
-                "Certificates cannot be issued yet: the issuing unit %(name)s still has the "
-                "placeholder signatory. An administrator must enter the real signatory under "
-                "Issuing units.",
-                name=issuer.name,
-            )
-        )
 
 
 def issuer_for(user: User | None, course: Course) -> Issuer:
@@ -318,7 +192,7 @@ def issuer_for(user: User | None, course: Course) -> Issuer:
         )
         if issuer is not None:
             return issuer
-    issuer = default_issuer()
+    issuer = issuers.default_issuer()
     if issuer is None:
         raise ServiceError(_l("No issuing unit is set up yet. Ask an administrator."))
     return issuer
@@ -419,7 +293,7 @@ def issue_eligible(
             )
         )
     }
-    require_real_signatory(unit)
+    issuers.require_real_signatory(unit)
     for start in range(0, len(eligible), BATCH):
         batch = eligible[start : start + BATCH]
         while batch:
@@ -542,7 +416,7 @@ def allow_new_claim(actor: User, certificate: Certificate) -> None:
 
 def lookup(code: str) -> Certificate | None:
     normalised = codes.normalise(code)
-    if len(normalised) != numbering.CODE_LENGTH:
+    if len(normalised) != CODE_LENGTH:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == normalised))
 
@@ -609,12 +483,6 @@ def history(certificate: Certificate) -> list[tuple[AuditEvent, str | None]]:
             .order_by(AuditEvent.at, AuditEvent.id)
         ).all()
     )
-
-
-def image_key(image_id: int | None) -> str | None:
-    if image_id is None:
-        return None
-    return db.session.scalar(select(StoredImage.key).where(StoredImage.id == image_id))
 
 
 def public_record(certificate: Certificate | None) -> dict:

@@ -20,13 +20,14 @@ from ..catalog import services as catalog
 from ..cohorts import services as cohorts
 from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
+from ..issuers.models import Issuer
 from ..jobs import services as jobs
 from ..permissions import can_manage_certificates, can_run_cohorts, require
 from ..web import attachment, render_form, show_errors
 from . import bulk, services
 from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
-from .forms import ClaimForm, IssuerForm, ReasonForm, VerifyForm
-from .models import Certificate, Issuer, StoredImage
+from .forms import ClaimForm, ReasonForm, VerifyForm
+from .models import Certificate
 
 bp = Blueprint("certificates", __name__)
 
@@ -39,7 +40,6 @@ def verify_limit() -> str:
 def helpers():
     return {
         "pretty_code": codes.pretty,
-        "image_key": services.image_key,
         "certificate_states": services.certificate_states,
     }
 
@@ -151,71 +151,6 @@ def verify(code):
 def verify_api(code):
     record = services.public_record(services.lookup(code))
     return jsonify(record), 404 if record["status"] == "not_found" else 200
-
-
-# ---------------------------------------------------------------- admins: issuers
-
-
-@bp.route("/admin/penerbit")
-@require(can_manage_certificates)
-def issuers():
-    return render_template("certificates/issuers.html", issuers=services.issuers())
-
-
-def _issuer_form_page(issuer: Issuer | None):
-    form = IssuerForm(obj=issuer if request.method == "GET" else None)
-    if request.method == "GET" and issuer is None:
-        form.number_pattern.data = "{seq:04d}/{code}/{month_roman}/{year}"
-    if form.validate_on_submit():
-        try:
-            saved = services.save_issuer(
-                issuer,
-                request.form,
-                form.logo.data.read() if form.logo.data else None,
-                form.signature.data.read() if form.signature.data else None,
-            )
-        except FormErrors as e:
-            show_errors(form, e)
-        else:
-            flash(_("The issuing unit %(name)s has been saved.", name=saved.name), "success")
-            return redirect(url_for("certificates.issuers"))
-    return render_form("certificates/issuer_form.html", form, issuer=issuer)
-
-
-@bp.route("/admin/penerbit/baru", methods=["GET", "POST"])
-@require(can_manage_certificates)
-def new_issuer():
-    return _issuer_form_page(None)
-
-
-@bp.route("/admin/penerbit/<id:issuer_id>", methods=["GET", "POST"])
-@require(can_manage_certificates)
-def edit_issuer(issuer_id):
-    return _issuer_form_page(db.session.get(Issuer, issuer_id) or abort(404))
-
-
-@bp.route("/admin/penerbit/<id:issuer_id>/utama", methods=["POST"])
-@require(can_manage_certificates)
-def default_issuer(issuer_id):
-    issuer = db.session.get(Issuer, issuer_id) or abort(404)
-    if not ReasonForm().validate_on_submit():
-        abort(400)
-    services.make_default(issuer)
-    flash(
-        _("%(name)s now issues the certificates of self-paced trainees.", name=issuer.name),
-        "success",
-    )
-    return redirect(url_for("certificates.issuers"))
-
-
-@bp.route("/admin/gambar/<key>")
-@require(can_manage_certificates)
-def image(key):
-    stored = db.session.query(StoredImage).filter_by(key=key[:40]).first() or abort(404)
-    response = make_response(stored.data)
-    response.content_type = stored.content_type
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
 
 
 # ---------------------------------------------------------------- admins: certificates

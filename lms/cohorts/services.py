@@ -13,9 +13,9 @@ from ..accounts import services as accounts
 from ..accounts.models import NO_PASSWORD, User
 from ..catalog import services as catalog
 from ..catalog.models import Course
-from ..certificates.models import Issuer
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..issuers.models import Issuer
 from ..links import external_url, whatsapp_url
 from ..text import one_line
 from ..timeutil import utcnow

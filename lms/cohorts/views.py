@@ -11,10 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from .. import qr
 from .. import spreadsheets as exports
 from ..catalog import services as catalog
-from ..certificates import services as certificates
 from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..forms import EmptyForm, region_fields
+from ..issuers import services as issuers
 from ..links import external_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
 from ..web import render_form, show_errors
@@ -37,7 +37,7 @@ def _choices(form, cohort=None):
         SelectChoice(str(c.id), c.title) for c in courses
     ]
     form.issuer.choices = [
-        SelectChoice(str(i.id), f"{i.name} ({i.code})") for i in certificates.issuers()
+        SelectChoice(str(i.id), f"{i.name} ({i.code})") for i in issuers.issuers()
     ]
 
 
@@ -53,7 +53,7 @@ def create():
     defaults = None
     if request.method == "GET":
         defaults = {
-            "issuer": str(getattr(certificates.default_issuer(), "id", "")),
+            "issuer": str(getattr(issuers.default_issuer(), "id", "")),
             "province": current_user.province_code,
             "regency": current_user.regency_code,
         }

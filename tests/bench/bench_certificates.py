@@ -13,9 +13,10 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalog.models import Course
 from lms.certificates import services
-from lms.certificates.models import Certificate, Issuer
+from lms.certificates.models import Certificate
 from lms.certificates.pdf import render
 from lms.extensions import db
+from lms.issuers.models import Issuer
 from tests.bench.common import bench_app, database_name, write_result
 from tests.conftest import complete_course, import_courses
 

@@ -46,11 +46,11 @@ from lms.catalog import services as catalog
 from lms.catalog.content import load_tree
 from lms.catalog.models import Course, Quiz
 from lms.catalog.sync import sync_courses
-from lms.certificates import numbering
-from lms.certificates import services as certificates
-from lms.certificates.models import Issuer
+from lms.certificates import models as numbering
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
+from lms.issuers import services as issuer_services
+from lms.issuers.models import Issuer
 from lms.reports import services as reports
 from tests.bench.common import bench_app
 from tests.conftest import app_config
@@ -179,7 +179,7 @@ def load(app, trainees: int, cohort_count: int, seed: int = 2026) -> dict:
             consent_version="2026-11",
             require_consent=False,
         )
-        snapshot = json.dumps(certificates.snapshot(issuer))
+        snapshot = json.dumps(issuer_services.snapshot(issuer))
         issuer_id = issuer.id
         courses = []
         for course in db.session.scalars(select(Course).order_by(Course.id)):

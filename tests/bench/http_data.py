@@ -18,12 +18,13 @@ from lms.catalog import services as catalog
 from lms.catalog.content import load_tree
 from lms.catalog.models import Course, Enrolment, Quiz
 from lms.catalog.sync import sync_courses
-from lms.certificates import numbering
 from lms.certificates import services as certificates
-from lms.certificates.models import Certificate, Issuer
+from lms.certificates.models import Certificate, new_code
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import CohortMember
 from lms.extensions import db
+from lms.issuers import services as issuer_services
+from lms.issuers.models import Issuer
 from lms.quizzes import services as quizzes
 from lms.quizzes.types import Answers
 from lms.timeutil import utcnow
@@ -176,7 +177,7 @@ def seed(app, trainees: int = 5000, cohort_count: int = 50, big: int = 500, real
             update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hashed)
         )
         # The bulk-seeded certificates get real codes and the issuer as printed.
-        shot = certificates.snapshot(issuer)
+        shot = issuer_services.snapshot(issuer)
         rows = db.session.execute(select(Certificate.id).where(Certificate.code.like("C%"))).all()
         table = Certificate.__table__
         if rows:
@@ -184,7 +185,7 @@ def seed(app, trainees: int = 5000, cohort_count: int = 50, big: int = 500, real
                 update(table)
                 .where(table.c.id == bindparam("cid"))
                 .values(code=bindparam("new_code"), issuer_snapshot=shot),
-                [{"cid": cid, "new_code": numbering.new_code()} for (cid,) in rows],
+                [{"cid": cid, "new_code": new_code()} for (cid,) in rows],
             )
         db.session.commit()
 

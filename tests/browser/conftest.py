@@ -41,7 +41,7 @@ def live_app(tmp_path_factory):
         empty_tables()
     import_courses(app)
     with app.app_context():
-        from lms.certificates.models import Issuer
+        from lms.issuers.models import Issuer
 
         db.session.add(
             Issuer(

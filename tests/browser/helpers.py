@@ -67,8 +67,8 @@ def make_cohort(live_app, name="Literasi Digital KIM Bireuen") -> tuple[str, int
 
     from lms.accounts.models import User
     from lms.catalog.models import Course
-    from lms.certificates.models import Issuer
     from lms.cohorts import services as cohorts
+    from lms.issuers.models import Issuer
 
     with live_app.app_context():
         trainer = db.session.scalar(select(User).where(User.email == "pelatih@contoh.id"))

@@ -1,24 +1,16 @@
-"""Certificate numbers and verification codes."""
+"""Certificate numbers: an issuing unit's pattern and its gap-free yearly sequence."""
 
 from datetime import date
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import codes
 from ..extensions import db
-from .models import IssuerSequence
+from .models import DEFAULT_PATTERN, IssuerSequence  # noqa: F401 (DEFAULT_PATTERN: the one place)
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
-# No 0/O or 1/I: a code read off paper cannot be mistyped between them.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-CODE_LENGTH = 16  # 16 symbols of 5 bits: 80 bits
 PATTERN_KEYS = {"seq", "code", "month_roman", "month", "year"}
 NUMBER_MAX = 100  # the column's size
-
-
-def new_code() -> str:
-    return codes.random_code(CODE_ALPHABET, CODE_LENGTH)
 
 
 def format_number(pattern: str, seq: int, code: str, on: date) -> str:

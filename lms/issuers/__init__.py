@@ -1,0 +1,1 @@
+"""Issuing units (unit penerbit): their details, images, signatories and number sequences."""
