@@ -104,6 +104,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     register_error_handlers(app)
     register_template_helpers(app)
+    from .completion.services import register as register_completion
+
+    register_completion(app)
     register_cli(app)
 
     @app.after_request

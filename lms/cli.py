@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from .accounts import services as accounts
 from .accounts.models import ROLES, User
-from .catalog.content import hours_warnings, load_tree
-from .catalog.sync import sync_courses
+from .content.loader import hours_warnings, load_tree
+from .content.sync import sync_courses
 from .errors import FormErrors
 from .extensions import db
 

@@ -8,12 +8,11 @@ from .catalog.models import (  # noqa: F401
     Lesson,
     LessonProgress,
     Module,
-    Quiz,
 )
 from .certificates.models import AuditEvent, Certificate  # noqa: F401
 from .cohorts.models import Cohort, CohortMember, CohortTrainer  # noqa: F401
 from .issuers.models import Issuer, IssuerSequence, StoredImage  # noqa: F401
 from .jobs.models import Job  # noqa: F401
 from .mail.models import OutboxEmail  # noqa: F401
-from .quizzes.models import Attempt  # noqa: F401
+from .quizzes.models import Attempt, Quiz  # noqa: F401
 from .storage import StoredFile  # noqa: F401

@@ -9,6 +9,11 @@ _signals = Namespace()
 # (an import, a join, settings, bulk certificates).
 cohort_changed = _signals.signal("cohort-changed")
 
+# progress_changed: sent with user_id= and course= inside the transaction that recorded a
+# lesson done, a quiz scored or a task reviewed; completion records when the course was
+# completed.
+progress_changed = _signals.signal("progress-changed")
+
 # landing_page: sent with the User who just signed in; a receiver may return the URL where
 # they should continue (the catalogue: their next lesson).
 landing_page = _signals.signal("landing-page")

@@ -12,8 +12,8 @@ os.environ.setdefault("LMS_SECRET_KEY", "test-secret")
 
 from lms import create_app  # noqa: E402
 from lms.accounts import services as accounts  # noqa: E402
-from lms.catalog.content import load_tree  # noqa: E402
-from lms.catalog.sync import sync_courses  # noqa: E402
+from lms.content.loader import load_tree  # noqa: E402
+from lms.content.sync import sync_courses  # noqa: E402
 from lms.extensions import cache, db, local_cache  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -216,8 +216,8 @@ def complete_course(app, user_id: int, slug: str = "kursus-contoh", score: float
     """Give a person everything the course requires: lessons done and every quiz passed."""
     from sqlalchemy import select
 
-    from lms.catalog.models import Course, Enrolment, Lesson, LessonProgress, Quiz
-    from lms.quizzes.models import Attempt
+    from lms.catalog.models import Course, Enrolment, Lesson, LessonProgress
+    from lms.quizzes.models import Attempt, Quiz
     from lms.timeutil import utcnow
 
     with app.app_context():

@@ -8,13 +8,13 @@ from sqlalchemy import insert, select
 
 from lms.accounts.models import NO_PASSWORD, User
 from lms.catalog import services as catalog
-from lms.catalog.models import Course, Enrolment, LessonProgress, Quiz
+from lms.catalog.models import Course, Enrolment, LessonProgress
 from lms.certificates.models import Certificate, new_code
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
 from lms.issuers.models import Issuer
 from lms.issuers.services import snapshot
-from lms.quizzes.models import Attempt
+from lms.quizzes.models import Attempt, Quiz
 
 CHUNK = 2000
 

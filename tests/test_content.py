@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.catalog.content import load_tree
-from lms.catalog.models import Course, Lesson, LessonProgress, Quiz
+from lms.catalog.models import Course, Lesson, LessonProgress
+from lms.content.loader import load_tree
 from lms.extensions import db
+from lms.quizzes.models import Quiz
 
 from .conftest import FIXTURES
 

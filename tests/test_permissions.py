@@ -5,13 +5,13 @@ from sqlalchemy import select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.catalog.models import Course, Enrolment, Lesson, Quiz
+from lms.catalog.models import Course, Enrolment, Lesson
 from lms.certificates import services as certificate_services
 from lms.cohorts.models import CohortMember
 from lms.extensions import db
 from lms.issuers.models import StoredImage
 from lms.jobs.models import Job
-from lms.quizzes.models import Attempt
+from lms.quizzes.models import Attempt, Quiz
 from lms.timeutil import utcnow
 
 from .conftest import PASSWORD

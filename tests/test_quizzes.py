@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
-from lms.catalog.models import Enrolment, Lesson, Quiz
+from lms.catalog.models import Enrolment, Lesson
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
-from lms.quizzes.models import Attempt
+from lms.quizzes.models import Attempt, Quiz
 from lms.quizzes.types import TYPES, Answers
 from lms.timeutil import utcnow
 

@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select, update
 
 from lms.accounts.models import User
-from lms.catalog.models import LessonProgress, Quiz
+from lms.catalog.models import LessonProgress
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from lms.quizzes.models import Attempt
+from lms.quizzes.models import Attempt, Quiz
 from lms.reports import services as reports
 from lms.timeutil import utcnow
 

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from lms import ROOT
-from lms.catalog.content import hours_warnings, load_tree
+from lms.content.loader import hours_warnings, load_tree
 
 COURSES = ROOT / "courses"
 SLUGS = [

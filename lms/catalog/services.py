@@ -11,7 +11,6 @@ from .. import signals
 from ..errors import ServiceError
 from ..extensions import db, local_cache
 from ..timeutil import utcnow
-from .completion import course_status, refresh_completion
 from .models import Course, CourseAsset, Enrolment, Lesson, LessonProgress, Module
 
 
@@ -133,11 +132,6 @@ def completed_lessons_of(user_id: int, course_id: int) -> set[int]:
     )
 
 
-def status_of(user_id: int, course: Course):
-    """The person's completion of the course (modules, quizzes, requirements)."""
-    return course_status(user_id, course, outline(course), completed_lessons_of(user_id, course.id))
-
-
 def enrol(user, course: Course) -> Enrolment:
     """Enrol self-paced; enrolling twice returns the existing enrolment."""
     if course.hidden:
@@ -226,7 +220,7 @@ def complete_lesson(user, course: Course, lesson_id: int) -> LessonItem | None:
         done.add(lesson_id)
     enrolment.last_lesson_id = lesson_id
     enrolment.last_activity_at = now
-    refresh_completion(enrolment, course_status(user.id, course, course_outline, done))
+    signals.progress_changed.send(user_id=user.id, course=course)
     try:
         db.session.commit()
     except IntegrityError:  # the same lesson marked twice at once

@@ -14,7 +14,6 @@ from flask_login import current_user, login_required
 from ..errors import ServiceError
 from ..forms import EmptyForm
 from . import services
-from .completion import course_status
 
 bp = Blueprint("catalog", __name__)
 
@@ -46,13 +45,11 @@ def course(slug):
     outline = services.outline(course)
     enrolment = services.get_enrolment(current_user, course)
     done = services.completed_lessons(current_user, course.id) if enrolment else set()
-    status = course_status(current_user.id, course, outline, done) if enrolment else None
     return render_template(
         "catalog/course.html",
         course=course,
         outline=outline,
         enrolment=enrolment,
-        status=status,
         done=done,
         next_lesson=outline.next_unfinished(done),
         form=EmptyForm(),

@@ -11,9 +11,9 @@ from .. import codes, formatting, locales, signals, storage
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
-from ..catalog.completion import CourseStatus, course_status, quiz_results_of
 from ..catalog.models import Course, Enrolment, LessonProgress
 from ..cohorts.models import Cohort, CohortMember
+from ..completion.services import CourseStatus, course_status, quiz_results_of, status_of
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..issuers import numbering
@@ -46,7 +46,7 @@ class Eligibility:
 
 def eligibility(user: User, course: Course) -> Eligibility:
     enrolment = catalog.get_enrolment(user, course)
-    status = catalog.status_of(user.id, course) if enrolment is not None else None
+    status = status_of(user.id, course) if enrolment is not None else None
     certificate = active_certificate(user.id, course.id)
     revoked = None if certificate is not None else claim_blocker(user.id, course.id)
     return Eligibility(course, enrolment, status, certificate, revoked)
@@ -378,7 +378,7 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
     course = db.session.get(Course, certificate.course_id)
     issuer = db.session.get(Issuer, certificate.issuer_id)
     enrolment = catalog.get_enrolment(user, course)
-    status = catalog.status_of(user.id, course)
+    status = status_of(user.id, course)
     was_valid = certificate.valid
     if was_valid:
         certificate.revoked_at = utcnow()

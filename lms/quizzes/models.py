@@ -1,10 +1,26 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..timeutil import utcnow
+
+
+class Quiz(db.Model):
+    """A module quiz or a course's final exam, as defined in the course files."""
+
+    __tablename__ = "quizzes"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(90))  # module slug, or "final-exam"
+    title: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict] = mapped_column(JSON)
+    questions: Mapped[list] = mapped_column(JSON)
+    hidden: Mapped[bool] = mapped_column(default=False)
 
 
 class Attempt(db.Model):

@@ -10,12 +10,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import signals, timeutil
-from ..catalog import services as catalog
-from ..catalog.completion import refresh_completion
-from ..catalog.models import Course, Enrolment, Quiz
+from ..catalog.models import Course, Enrolment
 from ..errors import ServiceError
 from ..extensions import db
-from .models import Attempt
+from .models import Attempt, Quiz
 from .types import TYPES, AnswerError, Answers
 
 PAGE_SIZE = 5
@@ -308,7 +306,7 @@ def _finish(attempt: Attempt, now: datetime, timed_out: bool, answers: dict | No
         enrolment.last_activity_at = now
         db.session.flush()
         course = db.session.get(Course, attempt.course_id)
-        refresh_completion(enrolment, catalog.status_of(attempt.user_id, course))
+        signals.progress_changed.send(user_id=attempt.user_id, course=course)
     return True
 
 

@@ -3,12 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..catalog import services as catalog
-from ..catalog.models import Course, Module, Quiz
+from ..catalog.models import Course, Module
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import EmptyForm
 from ..timeutil import utcnow
 from . import services
+from .models import Quiz
 from .types import Answers
 
 bp = Blueprint("quizzes", __name__)

@@ -11,12 +11,12 @@ from sqlalchemy.sql.expression import FunctionElement
 from .. import regions, signals
 from ..accounts.models import User
 from ..catalog import services as catalog
-from ..catalog.completion import course_status
-from ..catalog.models import Course, Enrolment, LessonProgress, Quiz
+from ..catalog.models import Course, Enrolment, LessonProgress
 from ..certificates.models import Certificate
 from ..cohorts.models import Cohort, CohortMember
+from ..completion.services import course_status
 from ..extensions import cache, db
-from ..quizzes.models import Attempt
+from ..quizzes.models import Attempt, Quiz
 from ..timeutil import utcnow
 
 NOT_STARTED, LEARNING, COMPLETED, CERTIFIED, INACTIVE = (

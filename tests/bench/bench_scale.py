@@ -43,14 +43,15 @@ from lms import ROOT, create_app, regions
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalog import services as catalog
-from lms.catalog.content import load_tree
-from lms.catalog.models import Course, Quiz
-from lms.catalog.sync import sync_courses
+from lms.catalog.models import Course
 from lms.certificates import models as numbering
 from lms.cohorts.models import Cohort, CohortMember
+from lms.content.loader import load_tree
+from lms.content.sync import sync_courses
 from lms.extensions import db
 from lms.issuers import services as issuer_services
 from lms.issuers.models import Issuer
+from lms.quizzes.models import Quiz
 from lms.reports import services as reports
 from tests.bench.common import bench_app
 from tests.conftest import app_config

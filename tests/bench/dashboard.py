@@ -26,11 +26,11 @@ os.environ.setdefault("LMS_SECRET_KEY", "bench-secret")
 
 from lms import ROOT, create_app  # noqa: E402
 from lms.accounts import services as accounts  # noqa: E402
-from lms.catalog.content import load_tree  # noqa: E402
 from lms.catalog.models import Course  # noqa: E402
-from lms.catalog.sync import sync_courses  # noqa: E402
 from lms.certificates.models import Issuer  # noqa: E402
 from lms.cohorts import services as cohorts  # noqa: E402
+from lms.content.loader import load_tree  # noqa: E402
+from lms.content.sync import sync_courses  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.timeutil import utcnow  # noqa: E402
 

@@ -15,17 +15,18 @@ from lms import ROOT, regions
 from lms.accounts import services as accounts
 from lms.accounts.models import NO_PASSWORD, User
 from lms.catalog import services as catalog
-from lms.catalog.content import load_tree
-from lms.catalog.models import Course, Enrolment, Quiz
-from lms.catalog.sync import sync_courses
+from lms.catalog.models import Course, Enrolment
 from lms.certificates import services as certificates
 from lms.certificates.models import Certificate, new_code
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import CohortMember
+from lms.content.loader import load_tree
+from lms.content.sync import sync_courses
 from lms.extensions import db
 from lms.issuers import services as issuer_services
 from lms.issuers.models import Issuer
 from lms.quizzes import services as quizzes
+from lms.quizzes.models import Quiz
 from lms.quizzes.types import Answers
 from lms.timeutil import utcnow
 from tests.seed import seed_trainees

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalog import services as catalog
-from lms.catalog.models import Course, Lesson, Quiz
+from lms.catalog.models import Course, Lesson
 from lms.certificates import services as certificate_services
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
+from lms.quizzes.models import Quiz
 from lms.quizzes.types import Answers
 from tests.conftest import complete_course
 

@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.catalog.models import Course, Quiz
+from lms.catalog.models import Course
 from lms.certificates import services as certificate_services
 from lms.extensions import db
+from lms.quizzes.models import Quiz
 from tests.conftest import complete_course
 
 from .conftest import PASSWORD

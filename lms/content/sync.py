@@ -4,10 +4,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from ..catalog.models import Course, CourseAsset, Lesson, Module
 from ..extensions import db
+from ..quizzes.models import Quiz
 from ..timeutil import utcnow
-from .content import CourseData, QuizData
-from .models import Course, CourseAsset, Lesson, Module, Quiz
+from .loader import CourseData, QuizData
 
 
 class Report:

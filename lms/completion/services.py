@@ -4,10 +4,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
+from .. import signals
+from ..catalog import services as catalog
+from ..catalog.models import Course, Enrolment
 from ..extensions import db
-from ..quizzes.models import Attempt
+from ..quizzes.models import Attempt, Quiz
 from ..timeutil import utcnow
-from .models import Course, Enrolment, Quiz
 
 
 @dataclass
@@ -98,3 +100,29 @@ def refresh_completion(enrolment: Enrolment, status: CourseStatus) -> None:
     """Record the moment the course became complete (the caller commits)."""
     if status.complete and enrolment.completed_at is None:
         enrolment.completed_at = utcnow()
+
+
+def status_of(user_id: int, course: Course) -> CourseStatus:
+    """The person's completion of the course (modules, quizzes, requirements)."""
+    return course_status(
+        user_id, course, catalog.outline(course), catalog.completed_lessons_of(user_id, course.id)
+    )
+
+
+@signals.progress_changed.connect
+def record_completion(_sender=None, *, user_id: int, course: Course, **_) -> None:
+    """After a lesson, quiz or task changed, note when the course became complete (in the
+    transaction that changed it)."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+    )
+    if enrolment is not None and enrolment.completed_at is None:
+        refresh_completion(enrolment, status_of(user_id, course))
+
+
+def register(app) -> None:
+    """The course page and My learning show the person's status (templates call this)."""
+
+    @app.context_processor
+    def status_helpers():
+        return {"course_status": lambda user_id, course: status_of(user_id, course)}
