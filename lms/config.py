@@ -89,6 +89,8 @@ def build_config(instance_path: str) -> dict:
         "SESSION_MAX_HOURS": int(_env("SESSION_MAX_HOURS", 24 * 14)),
         "QUIZ_GRACE_SECONDS": int(_env("QUIZ_GRACE_SECONDS", 30)),
         "SETUP_LINK_DAYS": int(_env("SETUP_LINK_DAYS", 30)),
+        # werkzeug's password hashing method (tests use a fast one).
+        "PASSWORD_HASH": "scrypt",
         "COHORT_IMPORT_MAX_BYTES": int(_env("COHORT_IMPORT_MAX_BYTES", 256 * 1024)),
         "COHORT_IMPORT_MAX_ROWS": int(_env("COHORT_IMPORT_MAX_ROWS", 1000)),
         "COHORT_ROWS_PER_PAGE": 50,

@@ -329,7 +329,7 @@ def make_cohort(app, sample_course, issuer):
             trainer = db.session.get(User, trainer_id)
             course_id = db.session.scalar(select(Course.id).where(Course.slug == course))
             data = cohort_form(course=str(course_id), issuer=str(issuer), **overrides)
-            cohort = cohorts.create_cohort(trainer, data)
+            cohort = cohorts.create_cohort(trainer, cohorts.CohortInput(**data))
             for user_id in co_trainers:
                 cohorts.add_trainer(trainer, cohort, db.session.get(User, user_id).login_name)
             for user_id in members:

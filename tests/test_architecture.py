@@ -2,7 +2,6 @@
 back, and the shared modules below the features import none of them."""
 
 import ast
-from pathlib import Path
 
 from lms import ROOT
 

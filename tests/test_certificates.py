@@ -590,8 +590,10 @@ def test_numbers_with_dashes_and_quotes_and_unusual_cohort_names_download(
         course_id = db.session.scalar(select(Certificate.course_id))
         group = cohorts.create_cohort(
             trainer,
-            cohort_form(
-                name="Pelatihan ꦄꦕꦺꦃ ✓ 日本", course=str(course_id), issuer=str(cert.issuer_id)
+            cohorts.CohortInput(
+                **cohort_form(
+                    name="Pelatihan ꦄꦕꦺꦃ ✓ 日本", course=str(course_id), issuer=str(cert.issuer_id)
+                )
             ),
         )
         member = db.session.scalar(select(Account).where(Account.email == graduate))

@@ -28,7 +28,6 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+628\d{7,11}$")
-SETUP_LINK_DAYS = 30
 
 
 @cache
@@ -75,9 +74,7 @@ def password_problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(
-        password, method=current_app.config.get("PASSWORD_HASH", "scrypt")
-    )
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH"])
 
 
 def _check_person(full_name: str, province_code: str, regency_code: str, errors: dict) -> None:
@@ -211,7 +208,7 @@ def find_by_login(login: str) -> User | None:
 def _dummy_hash() -> str:
     """A hash made like real ones, checked when there is no account (or no password yet), so
     a failed sign-in takes as long whether or not the account exists."""
-    method = current_app.config.get("PASSWORD_HASH", "scrypt")
+    method = current_app.config["PASSWORD_HASH"]
     return _dummy_hashes.get(method) or _dummy_hashes.setdefault(
         method, hash_password(secrets.token_hex(8))
     )
@@ -373,7 +370,7 @@ def new_password_link(
     end_password_links(user, now)
     token = secrets.token_urlsafe(18)
     if lifetime is None:
-        lifetime = timedelta(days=current_app.config.get("SETUP_LINK_DAYS", SETUP_LINK_DAYS))
+        lifetime = timedelta(days=current_app.config["SETUP_LINK_DAYS"])
     db.session.add(
         PasswordToken(
             user_id=user.id,

@@ -24,8 +24,6 @@ from ..timeutil import utcnow
 from .models import Cohort, CohortMember
 from .services import Link, _require_manager, lock_cohort, member_count
 
-MAX_BYTES = 256 * 1024
-MAX_ROWS = 1000
 # An XLSX is a ZIP of XML files: what it may hold once unpacked, as a multiple of the upload
 # limit (a 1,000-row roster unpacks to well under 1 MB; a "ZIP bomb" to far more).
 XLSX_UNPACKED_FACTOR = 16
@@ -151,7 +149,7 @@ def _header_key(text: str) -> str | None:
 
 
 def max_bytes() -> int:
-    return current_app.config.get("COHORT_IMPORT_MAX_BYTES", MAX_BYTES)
+    return current_app.config["COHORT_IMPORT_MAX_BYTES"]
 
 
 def _check_size(content: bytes) -> None:
@@ -215,7 +213,7 @@ def _rows(records: list[tuple[int, list[str]]]) -> list[Row]:
     data = numbered[1:]
     if not data:
         raise ImportFileError(_l("The file has column names but no participants."))
-    rows_max = current_app.config.get("COHORT_IMPORT_MAX_ROWS", MAX_ROWS)
+    rows_max = current_app.config["COHORT_IMPORT_MAX_ROWS"]
     if len(data) > rows_max:
         raise ImportFileError(
             _l(
@@ -302,7 +300,7 @@ def _xlsx_records(content: bytes) -> list[tuple[int, list[str]]]:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # read every row, whatever the file claims its size is
             rows = sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True)
-            last = 10 * current_app.config.get("COHORT_IMPORT_MAX_ROWS", MAX_ROWS) + 100
+            last = 10 * current_app.config["COHORT_IMPORT_MAX_ROWS"] + 100
             records = []
             for line, values in enumerate(rows, 1):
                 if line > last:

@@ -120,11 +120,27 @@ def _parse_date(raw: str | None) -> date | None:
         return None
 
 
-def _text(data: dict, key: str) -> str:
-    return one_line(str(data.get(key) or ""))
+@dataclass(frozen=True)
+class CohortInput:
+    """The cohort form as typed: every value a text, checked by the service."""
+
+    name: str = ""
+    course: str = ""
+    starts_on: str = ""
+    ends_on: str = ""
+    location: str = ""
+    organiser: str = ""
+    province: str = ""
+    regency: str = ""
+    issuer: str = ""
+    seat_limit: str = ""
 
 
-def _validate(data: dict, cohort: Cohort | None = None) -> dict:
+def _text(entry: CohortInput, key: str) -> str:
+    return one_line(getattr(entry, key))
+
+
+def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
     """The cleaned values of a cohort form; FormErrors lists every problem."""
     errors: dict = {}
     values: dict = {}
@@ -133,7 +149,7 @@ def _validate(data: dict, cohort: Cohort | None = None) -> dict:
         errors["name"] = _l("Enter the cohort's name.")
     elif len(values["name"]) > NAME_MAX:
         errors["name"] = _l("Use at most %(n)s characters.", n=NAME_MAX)
-    course_id = str(data.get("course") or "")
+    course_id = data.course.strip()
     course = (
         db.session.scalar(select(Course).where(Course.id == int(course_id)))
         if course_id.isdigit() and len(course_id) < 10
@@ -145,7 +161,7 @@ def _validate(data: dict, cohort: Cohort | None = None) -> dict:
         errors["course"] = _l("The course cannot change once trainees have joined.")
     else:
         values["course_id"] = course.id
-    starts, ends = _parse_date(data.get("starts_on")), _parse_date(data.get("ends_on"))
+    starts, ends = _parse_date(data.starts_on), _parse_date(data.ends_on)
     if starts is None:
         errors["starts_on"] = _l("Enter a date such as 2026-12-01.")
     if ends is None:
@@ -162,18 +178,18 @@ def _validate(data: dict, cohort: Cohort | None = None) -> dict:
             errors[key] = message
         elif len(values[key]) > TEXT_MAX:
             errors[key] = _l("Use at most %(n)s characters.", n=TEXT_MAX)
-    province, regency = str(data.get("province") or ""), str(data.get("regency") or "")
+    province, regency = data.province.strip(), data.regency.strip()
     if not regions.get(province) or regions.get(province).level != "provinsi":
         errors["province"] = _l("Choose the province where the training takes place.")
     elif not regions.belongs_to(regency, province):
         errors["regency"] = _l("Choose a kabupaten/kota in this province.")
     values["province_code"], values["regency_code"] = province, regency
-    issuer_id = str(data.get("issuer") or "")
+    issuer_id = data.issuer.strip()
     if not (issuer_id.isdigit() and len(issuer_id) < 10 and db.session.get(Issuer, int(issuer_id))):
         errors["issuer"] = _l("Choose the issuer of the certificates.")
     else:
         values["issuer_id"] = int(issuer_id)
-    seats = str(data.get("seat_limit") or "").strip()
+    seats = data.seat_limit.strip()
     if not seats:
         values["seat_limit"] = None
     elif not seats.isdigit() or not 1 <= int(seats[:7]) <= SEATS_MAX:
@@ -193,7 +209,7 @@ def _validate(data: dict, cohort: Cohort | None = None) -> dict:
     return values
 
 
-def create_cohort(actor: User, data: dict) -> Cohort:
+def create_cohort(actor: User, data: CohortInput) -> Cohort:
     """Create a cohort run by `actor`, with an open join code; one transaction."""
     if not permissions.can_run_cohorts(actor):
         raise ServiceError(_l("Only trainers can create cohorts."), 403)
@@ -206,9 +222,13 @@ def create_cohort(actor: User, data: dict) -> Cohort:
     return cohort
 
 
-def update_cohort(actor: User, cohort: Cohort, data: dict) -> None:
+def update_cohort(actor: User, cohort: Cohort, data: CohortInput) -> None:
     _require_manager(actor, cohort)
-    values = _validate(data, cohort)
+    try:
+        values = _validate(data, cohort)
+    except FormErrors:
+        db.session.rollback()  # nothing of a refused form stays in the session
+        raise
     for key, value in values.items():
         setattr(cohort, key, value)
     cohort.updated_at = utcnow()

@@ -12,7 +12,7 @@ from .. import qr
 from .. import spreadsheets as exports
 from ..catalog import services as catalog
 from ..errors import FormErrors, ServiceError
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms import EmptyForm, region_fields
 from ..issuers import services as issuers
 from ..links import external_url
@@ -41,6 +41,15 @@ def _choices(form, cohort=None):
     ]
 
 
+def _cohort_input(form) -> services.CohortInput:
+    return services.CohortInput(
+        **{
+            name: getattr(form, name).data or ""
+            for name in services.CohortInput.__dataclass_fields__
+        }
+    )
+
+
 @bp.route("/kelas")
 @require(can_run_cohorts)
 def index():
@@ -61,7 +70,7 @@ def create():
     _choices(form)
     if form.is_submitted() and not form.pick_province.data and form.validate():
         try:
-            cohort = services.create_cohort(current_user, request.form)
+            cohort = services.create_cohort(current_user, _cohort_input(form))
         except FormErrors as e:
             show_errors(form, e)
         else:
@@ -106,9 +115,8 @@ def edit(cohort_id):
     _choices(form, cohort)
     if form.is_submitted() and not form.pick_province.data and form.validate():
         try:
-            services.update_cohort(current_user, cohort, request.form)
+            services.update_cohort(current_user, cohort, _cohort_input(form))
         except FormErrors as e:
-            db.session.rollback()
             show_errors(form, e)
         else:
             flash(_("The cohort has been saved."), "success")
@@ -277,7 +285,7 @@ def confirm_import(cohort_id):
 
 
 def _links_page(cohort, links, skipped=()):
-    days = current_app.config.get("SETUP_LINK_DAYS", 30)
+    days = current_app.config["SETUP_LINK_DAYS"]
     return render_template(
         "cohorts/links.html",
         cohort=cohort,

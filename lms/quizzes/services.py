@@ -20,7 +20,7 @@ PAGE_SIZE = 5
 
 
 def grace() -> timedelta:
-    return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", 30))
+    return timedelta(seconds=current_app.config["QUIZ_GRACE_SECONDS"])
 
 
 def get_quiz(course: Course, quiz_id: int) -> Quiz | None:

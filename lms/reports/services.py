@@ -170,7 +170,7 @@ def cohort_report(
     """The report, kept for LMS_DASHBOARD_CACHE_SECONDS: a trainer reloading or paging through
     a large cohort does not recompute it each time; other people's activity shows within that
     time (the page says when the figures were computed)."""
-    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    ttl = current_app.config["DASHBOARD_CACHE_SECONDS"]
     if not ttl or now is not None:
         return _compute_cohort_report(cohort, inactive_days, now, tz_hours)
     version = cache.get(_version_key(cohort.id)) or 0
@@ -574,7 +574,7 @@ def _province_totals(filters: "OverviewFilters") -> list:
     """Totals per province over every matching cohort. The whole table is aggregated, so the
     result is kept for LMS_REPORT_CACHE_SECONDS (statistics may be that much behind)."""
     key = "province-totals:" + repr(filters)
-    ttl = current_app.config.get("REPORT_CACHE_SECONDS", 0)
+    ttl = current_app.config["REPORT_CACHE_SECONDS"]
     cached = cache.get(key) if ttl else None
     if cached is not None:
         return cached

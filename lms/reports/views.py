@@ -58,7 +58,7 @@ def dashboard(cohort_id):
     status, sort, descending, days = _table_args()
     report = _report(cohort, days)
     rows = services.sort_rows(services.filter_rows(report.rows, status), sort, descending)
-    per_page = current_app.config.get("COHORT_ROWS_PER_PAGE", 50)
+    per_page = current_app.config["COHORT_ROWS_PER_PAGE"]
     pages = max(1, -(-len(rows) // per_page))
     page = _int_arg("halaman", 1, 1, pages)
     labels = status_labels()

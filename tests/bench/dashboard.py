@@ -74,17 +74,19 @@ def build(url: str, trainees: int):
         for name, size in (("small", 10), ("medium", 500), ("large", trainees)):
             cohort = cohorts.create_cohort(
                 trainer,
-                {
-                    "name": f"Benchmark {size}",
-                    "course": str(course.id),
-                    "starts_on": (today - timedelta(days=60)).isoformat(),
-                    "ends_on": (today - timedelta(days=58)).isoformat(),
-                    "location": "Aula",
-                    "organiser": "Dinas Kominfo",
-                    "province": "11",
-                    "regency": "11.11",
-                    "issuer": str(issuer),
-                },
+                cohorts.CohortInput(
+                    **{
+                        "name": f"Benchmark {size}",
+                        "course": str(course.id),
+                        "starts_on": (today - timedelta(days=60)).isoformat(),
+                        "ends_on": (today - timedelta(days=58)).isoformat(),
+                        "location": "Aula",
+                        "organiser": "Dinas Kominfo",
+                        "province": "11",
+                        "regency": "11.11",
+                        "issuer": str(issuer),
+                    }
+                ),
             )
             ids[name] = cohort.id
             started = time.perf_counter()

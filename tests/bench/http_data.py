@@ -156,17 +156,19 @@ def seed(app, trainees: int = 5000, cohort_count: int = 50, big: int = 500, real
             trainer = db.session.get(User, trainer_ids[i % len(trainer_ids)])
             cohort = cohorts.create_cohort(
                 trainer,
-                {
-                    "name": f"Pelatihan {i + 1:02d}",
-                    "course": str(course_ids[i % len(course_ids)]),
-                    "starts_on": (today - timedelta(days=70 - i)).isoformat(),
-                    "ends_on": (today - timedelta(days=68 - i)).isoformat(),
-                    "location": "Aula Dinas Kominfo",
-                    "organiser": "Dinas Kominfo",
-                    "province": province,
-                    "regency": regency,
-                    "issuer": str(issuer.id),
-                },
+                cohorts.CohortInput(
+                    **{
+                        "name": f"Pelatihan {i + 1:02d}",
+                        "course": str(course_ids[i % len(course_ids)]),
+                        "starts_on": (today - timedelta(days=70 - i)).isoformat(),
+                        "ends_on": (today - timedelta(days=68 - i)).isoformat(),
+                        "location": "Aula Dinas Kominfo",
+                        "organiser": "Dinas Kominfo",
+                        "province": province,
+                        "regency": regency,
+                        "issuer": str(issuer.id),
+                    }
+                ),
             )
             cohort_ids.append(cohort.id)
             seed_trainees(cohort.id, size, now, seed=i + 1, prefix=f"c{i:02d}x")

@@ -76,18 +76,20 @@ def make_cohort(live_app, name="Literasi Digital KIM Bireuen") -> tuple[str, int
         issuer = db.session.scalar(select(Issuer).where(Issuer.is_default.is_(True)))
         cohort = cohorts.create_cohort(
             trainer,
-            {
-                "name": name,
-                "course": str(course.id),
-                "starts_on": "2026-11-01",
-                "ends_on": "2026-12-31",
-                "location": "Aula Diskominfo",
-                "organiser": "Diskominfo Bireuen",
-                "province": "11",
-                "regency": "11.11",
-                "issuer": str(issuer.id),
-                "seat_limit": "",
-            },
+            cohorts.CohortInput(
+                **{
+                    "name": name,
+                    "course": str(course.id),
+                    "starts_on": "2026-11-01",
+                    "ends_on": "2026-12-31",
+                    "location": "Aula Diskominfo",
+                    "organiser": "Diskominfo Bireuen",
+                    "province": "11",
+                    "regency": "11.11",
+                    "issuer": str(issuer.id),
+                    "seat_limit": "",
+                }
+            ),
         )
         code = cohort.join_code, cohort.id
         db.session.remove()
