@@ -72,3 +72,15 @@ def require(check):
 def can_manage_certificates(user) -> bool:
     """Issuers, revocation and reissue: organisers at Kominfo (admins)."""
     return is_admin(user)
+
+
+def can_download_certificate(user, certificate) -> bool:
+    """A certificate's PDF: its holder and the organisers."""
+    return bool(user and user.is_authenticated) and (
+        certificate.user_id == user.id or can_manage_certificates(user)
+    )
+
+
+def can_co_run_cohorts(user) -> bool:
+    """Who can be added to a cohort as a co-trainer: people with the trainer role."""
+    return bool(user) and user.role == "trainer"

@@ -303,7 +303,7 @@ def set_locale(user: User | None, locale: str) -> None:
 
 
 def change_role(actor: User, user: User, role: str) -> None:
-    if actor.role != "admin":
+    if not permissions.can_manage_users(actor):
         raise ServiceError(_l("Only an administrator can change roles."))
     if role not in ROLES:
         raise ServiceError(_l("Unknown role."))

@@ -1,15 +1,14 @@
 """`flask --app lms certificates issue --cohort ID`: bulk issue from the command line."""
 
 import sys
+from contextlib import ExitStack
 
 import click
 from flask.cli import AppGroup
 
-from .. import signals
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort
 from ..extensions import db
-from ..issuers.models import Issuer
 from . import bulk, services
 
 certificates_cli = AppGroup("certificates", help="Issue certificates in bulk.")
@@ -29,18 +28,21 @@ def issue(cohort_id, zip_path):
     if cohort is None:
         click.echo(f"No cohort with id {cohort_id}.", err=True)
         sys.exit(1)
-    members = cohorts.members(cohort)
-    eligible = services.eligible_without_certificate(cohort.course, members)
-    issuer = db.session.get(Issuer, cohort.issuer_id)
-    click.echo(
-        f"{cohort.name}: {len(members)} trainees, {len(eligible)} eligible without a certificate."
-    )
-    with click.progressbar(length=len(eligible), label="Issuing") as bar:
-        for _ in services.issue_eligible(None, cohort.course, eligible, issuer):
-            bar.update(1)
-    signals.cohort_changed.send(cohort.id)
+    members = cohorts.member_count(cohort.id)
+    with ExitStack() as stack:
+        bars = []
+
+        def progress(done, total):
+            if not bars:  # the first report says how many there are
+                click.echo(
+                    f"{cohort.name}: {members} trainees, {total} eligible without a certificate."
+                )
+                bars.append(stack.enter_context(click.progressbar(length=total, label="Issuing")))
+            bars[0].update(done - bars[0].pos)
+
+        issued = services.issue_for_cohort(None, cohort, progress)
     ids = services.cohort_certificate_ids(cohort)
-    click.echo(f"Issued {len(eligible)}; the cohort now holds {len(ids)} active certificates.")
+    click.echo(f"Issued {issued}; the cohort now holds {len(ids)} active certificates.")
     if zip_path:
         with open(zip_path, "wb") as out, click.progressbar(length=len(ids), label="ZIP") as bar:
             for chunk in bulk.zip_stream(ids):

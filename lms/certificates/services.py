@@ -12,6 +12,7 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..catalog import services as catalog
 from ..catalog.models import Course, Enrolment, LessonProgress
+from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort, CohortMember
 from ..completion.services import CourseStatus, course_status, quiz_results_of, status_of
 from ..errors import FormErrors, ServiceError
@@ -324,6 +325,23 @@ def issue_eligible(
 def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | None = None):
     """Issue to every eligible person in `users` without an active certificate."""
     return issue_eligible(actor, course, eligible_without_certificate(course, users), issuer)
+
+
+def issue_for_cohort(actor: User | None, cohort: Cohort, on_progress=None) -> int:
+    """Issue every eligible member of the cohort their certificate, from the cohort's unit;
+    `on_progress(done, total)` hears after each batch. Returns how many were issued. The one
+    way to bulk issue: the background job and the CLI both call it."""
+    eligible = eligible_without_certificate(cohort.course, cohorts.members(cohort))
+    report = on_progress or (lambda done, total: None)
+    report(0, len(eligible))
+    issued = 0
+    unit = db.session.get(Issuer, cohort.issuer_id)
+    for issued, _ in enumerate(issue_eligible(actor, cohort.course, eligible, unit), 1):
+        if issued % BATCH == 0:
+            report(issued, len(eligible))
+    report(issued, len(eligible))
+    signals.cohort_changed.send(cohort.id)
+    return issued
 
 
 def cohort_certificate_ids(cohort: Cohort) -> list[int]:

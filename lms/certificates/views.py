@@ -22,7 +22,12 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..issuers.models import Issuer
 from ..jobs import services as jobs
-from ..permissions import can_manage_certificates, can_run_cohorts, require
+from ..permissions import (
+    can_download_certificate,
+    can_manage_certificates,
+    can_run_cohorts,
+    require,
+)
 from ..web import attachment, render_form, show_errors
 from . import bulk, services
 from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
@@ -86,9 +91,7 @@ def mine():
 @login_required
 def download(certificate_id):
     certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or not (
-        certificate.user_id == current_user.id or can_manage_certificates(current_user)
-    ):
+    if certificate is None or not can_download_certificate(current_user, certificate):
         abort(404)
     if not certificate.valid:
         # A revoked paper is not handed out again: the page explains and links to /v.

@@ -247,7 +247,7 @@ def add_trainer(actor: User, cohort: Cohort, login: str) -> User:
     user = accounts.find_by_login(login or "")
     if user is None:
         raise FormErrors({"login": _l("No account uses this email or number.")})
-    if user.role != "trainer":
+    if not permissions.can_co_run_cohorts(user):
         raise FormErrors(
             {
                 "login": _l(
