@@ -18,10 +18,6 @@ def can_manage_users(user) -> bool:
     return is_admin(user)
 
 
-def can_see_hidden_courses(user) -> bool:
-    return is_admin(user)
-
-
 def can_run_cohorts(user) -> bool:
     """Trainers create and run cohorts; admins may do everything."""
     return is_trainer(user)

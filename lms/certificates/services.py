@@ -322,11 +322,6 @@ def issue_eligible(
             break
 
 
-def issue_for(actor: User, course: Course, users: list[User], issuer: Issuer | None = None):
-    """Issue to every eligible person in `users` without an active certificate."""
-    return issue_eligible(actor, course, eligible_without_certificate(course, users), issuer)
-
-
 def issue_for_cohort(actor: User | None, cohort: Cohort, on_progress=None) -> int:
     """Issue every eligible member of the cohort their certificate, from the cohort's unit;
     `on_progress(done, total)` hears after each batch. Returns how many were issued. The one
