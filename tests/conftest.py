@@ -1,10 +1,12 @@
 import os
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from freezegun import freeze_time
 from hypothesis import HealthCheck, settings
 from sqlalchemy import event, select, text
 
@@ -279,6 +281,23 @@ def limited_app(app):
     yield make
     limiter.reset()
     limiter.enabled = False
+
+
+class Clock:
+    """The app's clock under the test's control: time goes on as usual, and jump() moves it
+    forward (freezegun), instead of tests back-dating rows."""
+
+    def __init__(self, frozen):
+        self.frozen = frozen
+
+    def jump(self, **delta) -> None:
+        self.frozen.tick(timedelta(**delta))
+
+
+@pytest.fixture
+def clock():
+    with freeze_time(datetime.now(UTC), tick=True) as frozen:
+        yield Clock(frozen)
 
 
 @pytest.fixture
