@@ -13,6 +13,7 @@ from .accounts.sessions import SessionInterface
 from .config import build_config
 from .extensions import babel, cache, csrf, db, limiter, local_cache, login_manager, migrate
 from .locales import select_locale, select_timezone
+from .web import apply_upload_limit
 
 ROOT = Path(__file__).resolve().parent.parent
 CSP = (
@@ -65,6 +66,8 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.session_interface = SessionInterface()
+    # First of all request hooks: a view's own body limit applies before CSRF reads the form.
+    app.before_request(apply_upload_limit)
     app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -90,6 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .privacy.views import bp as privacy_bp
     from .quizzes.views import bp as quizzes_bp
     from .reports.views import bp as reports_bp
+    from .tasks.views import bp as tasks_bp
     from .web import register_template_helpers
 
     app.register_blueprint(accounts_bp)
@@ -100,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(issuers_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(tasks_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(reports_bp)
     register_error_handlers(app)

@@ -21,9 +21,17 @@ def percent(value, locale=None) -> str:
     """A score in percent, without needless decimals: 100% · 95,5% (id), 95.5% (en)."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0.#", locale=_locale(locale)) + "%"
+    return decimal(value, locale) + "%"
+
+
+def decimal(value, locale=None) -> str:
+    """A number without needless decimals: 7 · 7,5 (id), 7.5 (en)."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.#", locale=_locale(locale))
 
 
 def register(app) -> None:
     app.add_template_filter(number, "num")
     app.add_template_filter(percent, "pct")
+    app.add_template_filter(decimal, "dec")

@@ -16,3 +16,11 @@ from .jobs.models import Job  # noqa: F401
 from .mail.models import OutboxEmail  # noqa: F401
 from .quizzes.models import Attempt, Quiz  # noqa: F401
 from .storage import StoredFile  # noqa: F401
+from .tasks.models import (  # noqa: F401
+    PeerAssignment,
+    Task,
+    TaskPhoto,
+    TaskReview,
+    TaskRound,
+    TaskWork,
+)

@@ -41,6 +41,19 @@ def can_make_password_link(actor, user) -> bool:
     return is_trainer(actor) and user.role == "trainee" and not user.has_password
 
 
+def can_see_task_work(user, author_id: int, trainer_ids, peer_ids) -> bool:
+    """A practice task's work (text, photos): its author, the trainers of the cohort it was
+    handed in for, admins, and the peers assigned to review it."""
+    if not (user and user.is_authenticated):
+        return False
+    return (
+        user.id == author_id
+        or is_admin(user)
+        or (is_trainer(user) and user.id in set(trainer_ids))
+        or user.id in set(peer_ids)
+    )
+
+
 def can_see_overview(user) -> bool:
     """The organisers' overview of every cohort (Kominfo staff are admins)."""
     return is_admin(user)

@@ -30,6 +30,7 @@ def iso(value) -> str | None:
     """A stored UTC time as exported: 2026-12-04T03:00:00Z."""
     return value.isoformat(timespec="seconds") + "Z" if value else None
 
+
 # certificate_issued: sent with the Certificate once its issue (claim, bulk, reissue) committed.
 certificate_issued = _signals.signal("certificate-issued")
 # task_reviewed: sent with the task Round once a review decided it (passed or revision), after

@@ -28,6 +28,25 @@ def safe_next(default: str) -> str:
     return default
 
 
+def upload_limit(max_bytes: int):
+    """Decorator: this view accepts request bodies up to `max_bytes` (the app's default,
+    LMS_MAX_UPLOAD_BYTES, applies elsewhere). Read before any form is parsed."""
+
+    def decorator(view):
+        view.max_upload = max_bytes
+        return view
+
+    return decorator
+
+
+def apply_upload_limit() -> None:
+    """before_request (first of all): the view's own body limit, if it declares one."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_upload", None)
+    if limit:
+        request.max_content_length = limit
+
+
 def show_errors(form, errors) -> None:
     """Put a service's FormErrors next to their fields (or flash those without a field)."""
     for name, message in errors.errors.items():
@@ -67,6 +86,7 @@ REQUIREMENTS = {
     "all_lessons": _l("finish every lesson"),
     "module_quizzes": _l("pass every module quiz"),
     "final_exam": _l("pass the final exam"),
+    "tasks": _l("pass every practice task"),
 }
 
 

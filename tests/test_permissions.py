@@ -14,7 +14,7 @@ from lms.jobs.models import Job
 from lms.quizzes.models import Attempt, Quiz
 from lms.timeutil import utcnow
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, hand_in_task
 
 ROLES = ("anonymous", "trainee", "other_trainee", "trainer", "other_trainer", "admin")
 
@@ -102,6 +102,17 @@ MATRIX = [
         "/kursus/kursus-contoh/pelajaran/{lesson}",
         {**dict.fromkeys(ROLES, 302), "trainee": 200, "anonymous": LOGIN},
     ),
+    # Practice tasks (before the others enrol below): see the task rows further down.
+    (
+        "GET",
+        "/kursus/kursus-contoh/tugas/{task}",
+        {**dict.fromkeys(ROLES, 302), "trainee": 200, "anonymous": LOGIN},
+    ),
+    (
+        "POST",
+        "/kursus/kursus-contoh/tugas/{task}",
+        {**dict.fromkeys(ROLES, 302), "trainee": 409, "anonymous": LOGIN},  # already handed in
+    ),
     ("POST", "/kursus/kursus-contoh/daftar", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
     (
         "POST",
@@ -147,6 +158,22 @@ MATRIX = [
     ("POST", "/gabung/{code}", {**SIGNED_IN_302, "anonymous": LOGIN}),
     ("GET", "/atur-kata-sandi/{token}", dict.fromkeys(ROLES, 200)),
     ("POST", "/atur-kata-sandi/{token}", dict.fromkeys(ROLES, 400)),
+    # Practice tasks: the trainee (enrolled, in the cohort) handed in the task; others are sent
+    # to the course page to enrol. Photos: the author, the cohort's trainers and admins.
+    (
+        "GET",
+        "/tugas/foto/{photo}",
+        {**OWNER_ONLY, "trainee": 200, "trainer": 200, "admin": 200},
+    ),
+    ("GET", "/tugas/nilai", {**SIGNED_IN_200, "anonymous": LOGIN}),
+    ("GET", "/tugas/nilai/{assignment}", {**OWNER_ONLY, "trainee": 200}),
+    ("POST", "/tugas/nilai/{assignment}", {**OWNER_ONLY, "trainee": 400}),  # no levels chosen
+    ("GET", "/kelas/{cohort}/tugas", OWN_COHORT_200),
+    ("GET", "/kelas/{cohort}/tugas/{round}", OWN_COHORT_200),
+    ("POST", "/kelas/{cohort}/tugas/{round}", own_cohort(400)),
+    ("GET", "/admin/tugas", ADMIN_ONLY),
+    ("GET", "/admin/tugas/{round}", ADMIN_ONLY),
+    ("POST", "/admin/tugas/{round}", {**ADMIN_ONLY, "admin": 400}),
     # Last: these change the cohort (a co-trainer removed, a new join code) or replace the
     # invited member's link.
     ("POST", "/kelas/{cohort}/tautan", OWN_COHORT_200),  # the invited member gets a link
@@ -213,7 +240,29 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         db.session.commit()
         job_id = job.id
         invited_id = invited.id
+    # Practice tasks: the trainee handed in the task in the cohort (reviewed by its trainers)
+    # and was asked to review another trainee's work (peer review).
+    task_id, round_id = hand_in_task(app, ids["trainee"])
+    with app.app_context():
+        from lms.tasks.models import PeerAssignment, TaskPhoto, TaskRound, TaskWork
+
+        photo = db.session.scalar(select(TaskPhoto.key))
+        other = TaskWork(task_id=task_id, user_id=ids["other_trainee"], course_id=1, rounds=1)
+        other.course_id = db.session.scalar(select(Course.id).where(Course.slug == "kursus-contoh"))
+        db.session.add(other)
+        db.session.flush()
+        peer_round = TaskRound(work_id=other.id, task_id=task_id, number=1, reviewed_by="peer")
+        db.session.add(peer_round)
+        db.session.flush()
+        assignment = PeerAssignment(round_id=peer_round.id, reviewer_id=ids["trainee"])
+        db.session.add(assignment)
+        db.session.commit()
+        assignment_id = assignment.id
     return {
+        "task": task_id,
+        "round": round_id,
+        "photo": photo,
+        "assignment": assignment_id,
         "lesson": lesson,
         "user": ids["other_trainee"],
         "quiz": quiz,
@@ -257,6 +306,10 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{code}", "<code>")
             .replace("{token}", "<token>")
             .replace("{job}", "<id:job_id>")
+            .replace("{task}", "<id:task_id>")
+            .replace("{round}", "<id:round_id>")
+            .replace("{photo}", "<key>")
+            .replace("{assignment}", "<id:assignment_id>")
             .replace("/bahasa/en", "/bahasa/<locale>"),
         )
         for m, url, _ in MATRIX

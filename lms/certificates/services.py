@@ -14,7 +14,13 @@ from ..catalog import services as catalog
 from ..catalog.models import Course, Enrolment, LessonProgress
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort, CohortMember
-from ..completion.services import CourseStatus, course_status, quiz_results_of, status_of
+from ..completion.services import (
+    CourseStatus,
+    course_status,
+    quiz_results_of,
+    status_of,
+    task_results_of,
+)
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..issuers import numbering
@@ -257,11 +263,19 @@ def eligible_without_certificate(course: Course, users: list[User]) -> list[tupl
     )
     holders = holders_of(course.id, ids)
     results = quiz_results_of(ids, course.id)
+    task_results = task_results_of(ids, course.id)
     found = []
     for user in users:
         if user.id in holders or user.id not in enrolled:
             continue
-        status = course_status(user.id, course, outline, done.get(user.id, set()), results[user.id])
+        status = course_status(
+            user.id,
+            course,
+            outline,
+            done.get(user.id, set()),
+            results[user.id],
+            task_results[user.id],
+        )
         if status.complete:
             found.append((user, status))
     return found

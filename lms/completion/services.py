@@ -9,6 +9,8 @@ from ..catalog import services as catalog
 from ..catalog.models import Course, Enrolment
 from ..extensions import db
 from ..quizzes.models import Attempt, Quiz
+from ..tasks import services as tasks
+from ..tasks.models import Task
 from ..timeutil import utcnow
 
 
@@ -21,10 +23,17 @@ class QuizResult:
 
 
 @dataclass
+class TaskResult:
+    task: Task
+    passed: bool = False
+
+
+@dataclass
 class CourseStatus:
     course: Course
     done: set
     module_quizzes: dict = field(default_factory=dict)  # module id -> QuizResult
+    module_tasks: dict = field(default_factory=dict)  # module id -> TaskResult
     final_exam: QuizResult | None = None
     module_complete: dict = field(default_factory=dict)  # module id -> bool
     complete: bool = False
@@ -67,20 +76,41 @@ def quiz_results(user_id: int, course_id: int) -> list[QuizResult]:
     return quiz_results_of([user_id], course_id)[user_id]
 
 
-def course_status(user_id: int, course: Course, outline, done: set, results=None) -> CourseStatus:
-    """Module and course completion for one person; `results` may be given (bulk callers)."""
+def task_results_of(user_ids: list[int], course_id: int) -> dict[int, list[TaskResult]]:
+    """For each person: every visible task of the course and whether they passed it. Two
+    queries whatever the number of people."""
+    course_tasks = tasks.tasks_of(course_id)
+    passed = tasks.passed_tasks_of(user_ids, course_id)
+    return {
+        user_id: [TaskResult(t, t.id in passed[user_id]) for t in course_tasks]
+        for user_id in user_ids
+    }
+
+
+def course_status(
+    user_id: int, course: Course, outline, done: set, results=None, task_results=None
+) -> CourseStatus:
+    """Module and course completion for one person; `results` (quizzes) and `task_results`
+    may be given by bulk callers."""
     status = CourseStatus(course, done)
     if results is None:
         results = quiz_results(user_id, course.id)
+    if task_results is None:
+        task_results = task_results_of([user_id], course.id)[user_id]
     for result in results:
         if result.quiz.module_id is None:
             status.final_exam = result
         else:
             status.module_quizzes[result.quiz.module_id] = result
+    for result in task_results:
+        status.module_tasks[result.task.module_id] = result
     for module in outline.modules:
         quiz = status.module_quizzes.get(module.id)
+        task = status.module_tasks.get(module.id)
         lessons_done = all(lesson.id in done for lesson in module.lessons)
-        status.module_complete[module.id] = lessons_done and (quiz is None or quiz.passed)
+        status.module_complete[module.id] = (
+            lessons_done and (quiz is None or quiz.passed) and (task is None or task.passed)
+        )
     requires = course.certificate_requires or ["all_lessons"]
     checks = {
         "all_lessons": all(lesson.id in done for lesson in outline.lessons),
@@ -90,6 +120,11 @@ def course_status(user_id: int, course: Course, outline, done: set, results=None
             if module_id in {m.id for m in outline.modules}
         ),
         "final_exam": status.final_exam is None or status.final_exam.passed,
+        "tasks": all(
+            r.passed
+            for module_id, r in status.module_tasks.items()
+            if module_id in {m.id for m in outline.modules}
+        ),
     }
     status.missing = [name for name in requires if not checks.get(name, True)]
     status.complete = not status.missing

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from ..catalog.models import Course, CourseAsset, Lesson, Module
 from ..extensions import db
 from ..quizzes.models import Quiz
+from ..tasks.models import Task
 from ..timeutil import utcnow
-from .loader import CourseData, QuizData
+from .loader import CourseData, QuizData, TaskData
 
 
 class Report:
@@ -19,7 +20,7 @@ class Report:
         self.counts[(kind, what)] += 1
 
     def lines(self) -> list[str]:
-        kinds = ("courses", "modules", "lessons", "quizzes", "images")
+        kinds = ("courses", "modules", "lessons", "quizzes", "tasks", "images")
         return [
             f"{kind}: {self.counts[(kind, 'created')]} created, "
             f"{self.counts[(kind, 'updated')]} updated, {self.counts[(kind, 'hidden')]} hidden"
@@ -101,7 +102,8 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
     quizzes = {
         q.key: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))
     }
-    seen_modules, seen_lessons, seen_quizzes = set(), set(), set()
+    tasks = {t.key: t for t in db.session.scalars(select(Task).where(Task.course_id == course.id))}
+    seen_modules, seen_lessons, seen_quizzes, seen_tasks = set(), set(), set(), set()
     for m in data.modules:
         module, changed = _upsert(
             report,
@@ -142,6 +144,10 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
         if m.quiz is not None:
             any_change |= _sync_quiz(report, course, module.id, quizzes.get(m.quiz.key), m.quiz)
             seen_quizzes.add(m.quiz.key)
+        if m.task is not None:
+            key = f"module:{m.slug}"
+            any_change |= _sync_task(report, course, module.id, tasks.get(key), key, m.task)
+            seen_tasks.add(key)
     if data.final_exam is not None:
         any_change |= _sync_quiz(report, course, None, quizzes.get("final-exam"), data.final_exam)
         seen_quizzes.add("final-exam")
@@ -150,6 +156,7 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
     _hide(report, "modules", [m for m in modules.values() if m.id not in seen_modules])
     _hide(report, "lessons", [x for x in lessons.values() if x.id not in seen_lessons])
     _hide(report, "quizzes", [q for key, q in quizzes.items() if key not in seen_quizzes])
+    _hide(report, "tasks", [t for key, t in tasks.items() if key not in seen_tasks])
     any_change |= report.total("hidden") > hidden_before
 
     assets = {
@@ -190,6 +197,29 @@ def _sync_quiz(report, course, module_id, quiz: Quiz | None, data: QuizData) -> 
             "title": data.title,
             "settings": data.settings,
             "questions": data.questions,
+        },
+    )
+    return changed
+
+
+def _sync_task(report, course, module_id, task: Task | None, key: str, data: TaskData) -> bool:
+    _, changed = _upsert(
+        report,
+        "tasks",
+        task,
+        Task,
+        {
+            "course_id": course.id,
+            "module_id": module_id,
+            "key": key,
+            "title": data.title,
+            "minutes": data.minutes,
+            "instructions_html": data.instructions_html,
+            "submit": data.submit,
+            "rubric": data.rubric,
+            "pass_score": data.pass_score,
+            "review": data.review,
+            "peer_reviewers": data.peer_reviewers,
         },
     )
     return changed

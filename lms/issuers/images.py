@@ -23,7 +23,6 @@ def store_image(data: bytes) -> StoredImage:
     to the session. Nothing of the original file (name, metadata) is kept."""
     if len(data) > MAX_BYTES:
         raise ServiceError(_l("The image is larger than 1 MB."), 400)
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS * MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format

@@ -17,6 +17,8 @@ from ..cohorts.models import Cohort, CohortMember
 from ..completion.services import course_status
 from ..extensions import cache, db
 from ..quizzes.models import Attempt, Quiz
+from ..tasks import services as tasks
+from ..tasks.models import PASSED, SUBMITTED, TaskWork
 from ..timeutil import utcnow
 
 NOT_STARTED, LEARNING, COMPLETED, CERTIFIED, INACTIVE = (
@@ -28,7 +30,17 @@ NOT_STARTED, LEARNING, COMPLETED, CERTIFIED, INACTIVE = (
 )
 STATUSES = (NOT_STARTED, LEARNING, COMPLETED, CERTIFIED)
 FILTERS = (*STATUSES, INACTIVE)
-SORTS = ("nama", "wilayah", "progres", "pelajaran", "kuis", "ujian", "sertifikat", "aktivitas")
+SORTS = (
+    "nama",
+    "wilayah",
+    "progres",
+    "pelajaran",
+    "kuis",
+    "tugas",
+    "ujian",
+    "sertifikat",
+    "aktivitas",
+)
 INACTIVE_DAYS = 14
 WEEKS_SHOWN = 16
 MONDAY_EPOCH = date(1970, 1, 5)  # the first Monday after the Unix epoch
@@ -79,6 +91,9 @@ class TraineeRow:
     completed: bool
     certified: bool
     last_activity: datetime | None
+    tasks_passed: int = 0
+    tasks_total: int = 0
+    tasks_waiting: int = 0  # handed in, not reviewed yet
     status: str = NOT_STARTED
     inactive: bool = False
     name_key: tuple = ()
@@ -265,6 +280,21 @@ def _compute_cohort_report(
         .group_by(member.user_id)
         .subquery()
     )
+    task_ids = [t.id for t in tasks.tasks_of(course.id)]
+    works = (
+        select(
+            member.user_id.label("user_id"),
+            func.count(case((TaskWork.status == PASSED, 1))).label("passed"),
+            func.count(case((TaskWork.status == SUBMITTED, 1))).label("waiting"),
+        )
+        .join(
+            TaskWork,
+            and_(TaskWork.user_id == member.user_id, TaskWork.task_id.in_(task_ids)),
+        )
+        .where(in_cohort)
+        .group_by(member.user_id)
+        .subquery()
+    )
     stmt = (
         select(
             User.id,
@@ -281,6 +311,8 @@ def _compute_cohort_report(
             attempts.c.final_best,
             attempts.c.last,
             certificates.c.user_id,
+            works.c.passed,
+            works.c.waiting,
         )
         .select_from(member)
         .join(User, User.id == member.user_id)
@@ -290,6 +322,7 @@ def _compute_cohort_report(
         .outerjoin(lessons, lessons.c.user_id == member.user_id)
         .outerjoin(attempts, attempts.c.user_id == member.user_id)
         .outerjoin(certificates, certificates.c.user_id == member.user_id)
+        .outerjoin(works, works.c.user_id == member.user_id)
         .where(in_cohort)
     )
     since = now - timedelta(days=inactive_days)
@@ -309,6 +342,8 @@ def _compute_cohort_report(
         final_best,
         attempt_last,
         certified,
+        tasks_passed,
+        tasks_waiting,
     ) in db.session.connection().execute(stmt):  # plain rows: no ORM work per trainee
         last = max((t for t in (lesson_last, attempt_last) if t is not None), default=None)
         row = TraineeRow(
@@ -327,6 +362,9 @@ def _compute_cohort_report(
             completed_at is not None,
             certified is not None,
             last,
+            tasks_passed or 0,
+            len(task_ids),
+            tasks_waiting or 0,
         )
         if row.certified:
             row.status = CERTIFIED
@@ -395,6 +433,7 @@ def _sort_key(name: str):
         "progres": lambda r: (r.percent, r.name_key),
         "pelajaran": lambda r: (r.lessons_done, r.name_key),
         "kuis": lambda r: (r.quizzes_passed, r.name_key),
+        "tugas": lambda r: (r.tasks_passed, r.name_key),
         "ujian": lambda r: (-1.0 if r.final_best is None else r.final_best, r.name_key),
         "sertifikat": lambda r: (r.certified, r.completed, r.name_key),
         "aktivitas": lambda r: (r.last_activity or datetime.min, r.name_key),
