@@ -46,7 +46,12 @@ def test_hours_match_the_content(courses):
 def test_course_structure_and_lessons(courses, slug):
     course = courses[slug]
     assert course.summary and course.level in ("dasar", "menengah", "lanjut") and course.hours > 0
-    assert {"all_lessons", "module_quizzes", "final_exam"} <= set(course.certificate_requires)
+    assert set(course.certificate_requires) == {
+        "all_lessons",
+        "module_quizzes",
+        "final_exam",
+        "tasks",
+    }
     assert 5 <= len(course.modules) <= 6
     folder = COURSES / slug
     for module_dir in sorted(p for p in folder.iterdir() if p.is_dir()):

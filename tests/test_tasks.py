@@ -5,6 +5,8 @@ import io
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -450,3 +452,40 @@ def test_personal_data_includes_the_work_and_deletion_removes_it(app, cohort_wor
             )
             == 0
         )
+
+
+fuzz_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.dictionaries(
+        st.sampled_from(
+            [
+                "action",
+                "text",
+                "link",
+                "version",
+                "remove",
+                "comment",
+                "points-kelengkapan-5w1h",
+                "points-foto-dan-keterangan",
+                "points-lain",
+                "comment-kelengkapan-5w1h",
+            ]
+        ),
+        fuzz_text,
+        max_size=8,
+    )
+)
+def test_fuzzed_task_forms_never_answer_500(app, cohort_world, data):
+    trainee = sign_in(app, "peserta@contoh.id")
+    assert trainee.post(task_url(app), data=data).status_code < 500, data
+    with app.app_context():
+        entry = db.session.scalar(select(TaskRound))
+    if entry is not None:
+        trainer = sign_in(app, "pelatih@contoh.id")
+        url = f"/kelas/{cohort_world['cohort']}/tugas/{entry.id}"
+        assert trainer.post(url, data=data).status_code < 500, data

@@ -52,7 +52,9 @@ def process(data: bytes) -> Photo:
             )
         with Image.open(io.BytesIO(data)) as image:
             if kind == "JPEG":
-                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 size
+                # Decode at 1/2, 1/4 or 1/8 of the size when that still covers the result.
+                scale = min(1.0, MAX_SIDE / max(width, height))
+                image.draft("RGB", (round(width * scale), round(height * scale)))
             image = ImageOps.exif_transpose(image)  # upright, before the metadata is dropped
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             if image.mode in ("RGBA", "LA", "P"):
