@@ -489,3 +489,13 @@ def test_fuzzed_task_forms_never_answer_500(app, cohort_world, data):
         trainer = sign_in(app, "pelatih@contoh.id")
         url = f"/kelas/{cohort_world['cohort']}/tugas/{entry.id}"
         assert trainer.post(url, data=data).status_code < 500, data
+
+
+def test_cohort_trainees_are_not_asked_to_review_self_paced_work(app, cohort_world, self_paced):
+    """Peers are trainees whose own work is peer-reviewed (they owe reviews); a cohort trainee,
+    reviewed by the trainer, is never assigned and so never leaves a work waiting."""
+    hand_in_task(app, cohort_world["trainee"])
+    hand_in_task(app, self_paced["Ani"])
+    with app.app_context():
+        reviewers = set(db.session.scalars(select(PeerAssignment.reviewer_id)))
+    assert cohort_world["trainee"] not in reviewers and reviewers == set()

@@ -379,9 +379,9 @@ def submit(user, task: Task, handin: Handin) -> TaskRound:
 
 
 def _assign_peers(task: Task, entry: TaskRound, author_id: int) -> None:
-    """The new round goes to N trainees who handed in this task themselves (those with the
-    fewest open reviews first), and the author takes up to N earlier rounds still short of
-    reviewers. Reviews are anonymous both ways."""
+    """The new round goes to N trainees who handed in this task for peer review themselves
+    (those with the fewest open reviews first), and the author takes up to N earlier rounds
+    still short of reviewers. Reviews are anonymous both ways."""
     n = task.peer_reviewers
     load = dict(
         db.session.execute(
@@ -391,11 +391,18 @@ def _assign_peers(task: Task, entry: TaskRound, author_id: int) -> None:
             .group_by(PeerAssignment.reviewer_id)
         ).all()
     )
+    # Reviewers are trainees whose own work of this task is peer-reviewed: they owe reviews
+    # (their own result waits for them), unlike cohort trainees, whom their trainer reviews.
     candidates = list(
         db.session.scalars(
-            select(TaskWork.user_id).where(
-                TaskWork.task_id == task.id, TaskWork.rounds > 0, TaskWork.user_id != author_id
+            select(TaskWork.user_id)
+            .join(TaskRound, TaskRound.work_id == TaskWork.id)
+            .where(
+                TaskWork.task_id == task.id,
+                TaskWork.user_id != author_id,
+                TaskRound.reviewed_by == BY_PEERS,
             )
+            .distinct()
         )
     )
     random.shuffle(candidates)
