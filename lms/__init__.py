@@ -83,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register every model with the metadata)
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
+    from .authoring.views import bp as authoring_bp
     from .catalog.views import bp as catalog_bp
     from .certificates.views import bp as certificates_bp
     from .cli import register_cli
@@ -99,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(issuers_bp)

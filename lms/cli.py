@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from .accounts import services as accounts
 from .accounts.models import ROLES, User
 from .content.loader import hours_warnings, load_tree
-from .content.sync import sync_courses
+from .content.sync import SourceConflict, sync_courses
 from .errors import FormErrors
 from .extensions import db
 
@@ -75,9 +75,36 @@ def import_(path, keep_missing):
             click.echo(str(problem), err=True)
         click.echo("Nothing imported: fix the problems above first.", err=True)
         sys.exit(1)
-    report = sync_courses(courses, hide_missing=not keep_missing)
+    try:
+        report = sync_courses(courses, hide_missing=not keep_missing)
+    except SourceConflict as e:
+        click.echo(f"Nothing imported: {e}", err=True)
+        sys.exit(1)
     for line in report.lines():
         click.echo(line)
+
+
+@courses_cli.command("export")
+@click.argument("slug")
+@click.argument("directory", type=click.Path(file_okay=False))
+def export(slug, directory):
+    """Write a course, as trainees see it now, in the courses/ format into DIRECTORY/SLUG."""
+    from pathlib import Path
+
+    from .authoring import services as authoring
+    from .catalog.models import Course
+    from .errors import ServiceError
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        click.echo(f"No course {slug}.", err=True)
+        sys.exit(1)
+    try:
+        count = authoring.export_folder(course, Path(directory))
+    except ServiceError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    click.echo(f"Written {count} files to {Path(directory) / slug}")
 
 
 DEMO_ACCOUNTS = [

@@ -1,6 +1,7 @@
 """Every model, imported so the metadata (and Alembic) sees them all."""
 
 from .accounts.models import ConsentEvent, PasswordToken, User  # noqa: F401
+from .authoring.models import CourseDraft, CourseVersion  # noqa: F401
 from .catalog.models import (  # noqa: F401
     Course,
     CourseAsset,
@@ -11,7 +12,12 @@ from .catalog.models import (  # noqa: F401
 )
 from .certificates.models import AuditEvent, Certificate  # noqa: F401
 from .cohorts.models import Cohort, CohortMember, CohortTrainer  # noqa: F401
-from .issuers.models import Issuer, IssuerSequence, StoredImage  # noqa: F401
+from .issuers.models import (  # noqa: F401
+    Issuer,
+    IssuerSequence,
+    StoredImage,
+    UnitAuthor,  # noqa: F401
+)
 from .jobs.models import Job  # noqa: F401
 from .mail.models import OutboxEmail  # noqa: F401
 from .quizzes.models import Attempt, Quiz  # noqa: F401

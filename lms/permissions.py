@@ -54,6 +54,22 @@ def can_see_task_work(user, author_id: int, trainer_ids, peer_ids) -> bool:
     )
 
 
+def can_author(user, unit_id: int | None) -> bool:
+    """A course author (penulis kursus): a trainer or admin an admin tied to a unit; admins may
+    write for every unit."""
+    return is_admin(user) or (is_trainer(user) and unit_id is not None)
+
+
+def can_edit_course(user, unit_id: int | None, course) -> bool:
+    """A course written in the browser, by the authors of its unit (and admins). The national
+    courses managed as files in courses/ are read-only here: they can be copied."""
+    if course.source != "browser":
+        return False
+    return is_admin(user) or (
+        is_trainer(user) and unit_id is not None and unit_id == course.issuer_id
+    )
+
+
 def can_see_overview(user) -> bool:
     """The organisers' overview of every cohort (Kominfo staff are admins)."""
     return is_admin(user)

@@ -66,6 +66,16 @@ def get(key: str) -> StoredFile | None:
     return db.session.scalar(select(StoredFile).where(StoredFile.key == key[:40]))
 
 
+def get_many(keys) -> dict[str, StoredFile]:
+    """Several files' records in one query, by key."""
+    keys = list({k[:40] for k in keys})
+    if not keys:
+        return {}
+    return {
+        r.key: r for r in db.session.scalars(select(StoredFile).where(StoredFile.key.in_(keys)))
+    }
+
+
 def load(record: StoredFile) -> bytes:
     if record.data is not None:
         return record.data

@@ -1,5 +1,6 @@
 """Bulk work as background jobs: inline without Redis, in a worker process with Redis."""
 
+import os
 import io
 import zipfile
 
@@ -13,7 +14,7 @@ from lms.jobs.models import Job
 
 from .conftest import PASSWORD, complete_course
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = f"redis://127.0.0.1:6379/{int(os.environ.get('LMS_TEST_REDIS_DB', '14')) + 1}"
 
 
 def redis_available() -> bool:

@@ -16,7 +16,16 @@ from lms.timeutil import utcnow
 
 from .conftest import PASSWORD, hand_in_task
 
-ROLES = ("anonymous", "trainee", "other_trainee", "trainer", "other_trainer", "admin")
+ROLES = (
+    "anonymous",
+    "trainee",
+    "other_trainee",
+    "trainer",
+    "other_trainer",
+    "author",  # a trainer who writes courses for unit A (penulis kursus)
+    "other_author",  # a trainer who writes courses for unit B
+    "admin",
+)
 
 # (method, url template, expected status per role). {lesson} and {user} are filled in.
 LOGIN = "login"  # a redirect to the sign-in page
@@ -24,7 +33,7 @@ SIGNED_IN_200 = dict.fromkeys(ROLES, 200)
 SIGNED_IN_302 = dict.fromkeys(ROLES, 302)
 ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}
 OWNER_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}  # others' attempts are not found
-TRAINER_ROLES = ("trainer", "other_trainer", "admin")
+TRAINER_ROLES = ("trainer", "other_trainer", "author", "other_author", "admin")
 TRAINERS_200 = {
     **dict.fromkeys(ROLES, 403),
     **dict.fromkeys(TRAINER_ROLES, 200),
@@ -39,10 +48,31 @@ def own_cohort(status):
         "trainer": status,
         "admin": status,
         "other_trainer": 404,
+        "author": 404,
+        "other_author": 404,
         "anonymous": LOGIN,
     }
 
 
+def own_course(status):
+    """Course authoring: unit A's author and admins get `status`; unit B's author and trainers
+    who are no unit's author: not found; trainees: forbidden."""
+    return {
+        **dict.fromkeys(ROLES, 403),
+        **dict.fromkeys(("trainer", "other_trainer", "other_author"), 404),
+        "author": status,
+        "admin": status,
+        "anonymous": LOGIN,
+    }
+
+
+AUTHORS = {
+    **dict.fromkeys(ROLES, 403),
+    "author": 200,
+    "other_author": 200,
+    "admin": 200,
+    "anonymous": LOGIN,
+}
 OWN_COHORT_200 = own_cohort(200)
 MATRIX = [
     ("GET", "/", dict.fromkeys(ROLES, 200)),
@@ -174,6 +204,48 @@ MATRIX = [
     ("GET", "/admin/tugas", ADMIN_ONLY),
     ("GET", "/admin/tugas/{round}", ADMIN_ONLY),
     ("POST", "/admin/tugas/{round}", {**ADMIN_ONLY, "admin": 400}),
+    # Course authoring: unit A's author wrote and published {course} (unit A's cohorts only).
+    ("GET", "/penulis", AUTHORS),
+    ("POST", "/penulis/kursus/baru", {**AUTHORS, "author": 400, "other_author": 400, "admin": 400}),
+    ("POST", "/penulis/impor", {**AUTHORS, "author": 302, "other_author": 302, "admin": 302}),
+    (
+        "GET",
+        "/penulis/ekspor/{course}.zip",
+        {**own_course(200), "trainer": 403, "other_trainer": 403},
+    ),
+    ("GET", "/penulis/ekspor/{shipped}.zip", AUTHORS),
+    ("GET", "/penulis/kursus/{course}", own_course(200)),
+    ("POST", "/penulis/kursus/{course}", own_course(400)),
+    ("GET", "/penulis/kursus/{course}/modul/01-pengantar", own_course(200)),
+    ("POST", "/penulis/kursus/{course}/modul/01-pengantar", own_course(400)),
+    (
+        "GET",
+        "/penulis/kursus/{course}/pelajaran/01-pengantar/01-selamat-datang.md",
+        own_course(200),
+    ),
+    (
+        "POST",
+        "/penulis/kursus/{course}/pelajaran/01-pengantar/01-selamat-datang.md",
+        own_course(400),
+    ),
+    ("GET", "/penulis/kursus/{course}/media/{picture}", own_course(200)),
+    ("GET", "/penulis/kursus/{course}/kuis/01-pengantar", own_course(200)),
+    ("POST", "/penulis/kursus/{course}/kuis/01-pengantar", own_course(400)),
+    ("GET", "/penulis/kursus/{course}/kuis/01-pengantar/soal", own_course(200)),
+    ("POST", "/penulis/kursus/{course}/kuis/01-pengantar/soal", own_course(400)),
+    ("GET", "/penulis/kursus/{course}/tugas/01-pengantar", own_course(200)),
+    ("POST", "/penulis/kursus/{course}/tugas/01-pengantar", own_course(400)),
+    ("GET", "/penulis/kursus/{course}/terbitkan", own_course(200)),
+    ("GET", "/penulis/kursus/{course}/versi", own_course(200)),
+    ("POST", "/penulis/kursus/{course}/terbitkan", own_course(302)),
+    ("POST", "/penulis/kursus/{course}/versi/1/pulihkan", own_course(302)),
+    # The unit's course is for unit A's cohorts: others do not find it.
+    (
+        "GET",
+        "/kursus/{course_slug}",
+        {**dict.fromkeys(ROLES, 404), "author": 200, "admin": 200, "anonymous": 404},
+    ),
+    ("POST", "/admin/pengguna/{user}/penulis", {**ADMIN_ONLY, "admin": 302}),
     # Last: these change the cohort (a co-trainer removed, a new join code) or replace the
     # invited member's link.
     ("POST", "/kelas/{cohort}/tautan", OWN_COHORT_200),  # the invited member gets a link
@@ -191,12 +263,16 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         "trainer": make_user(role="trainer", login="pelatih@contoh.id"),
         "other_trainer": make_user(role="trainer", login="pelatih2@contoh.id"),
         "admin": make_user(role="admin", login="admin@contoh.id"),
+        "author": make_user(role="trainer", login="penulis@contoh.id"),
+        "other_author": make_user(role="trainer", login="penulis2@contoh.id"),
     }
+    course_id, course_slug, picture = authors_world(app, ids)
     client.post("/masuk", data={"login": "peserta@contoh.id", "password": PASSWORD})
     client.post("/kursus/kursus-contoh/daftar")
     with app.app_context():
         lesson = db.session.scalar(select(Lesson.id).order_by(Lesson.id))
         quiz = db.session.scalar(select(Quiz.id).where(Quiz.key == "module:pengenalan"))
+        shipped = db.session.scalar(select(Course.id).where(Course.slug == "kursus-contoh"))
     client.post(f"/kursus/kursus-contoh/kuis/{quiz}/mulai")
     with app.app_context():
         attempt = db.session.scalar(select(Attempt.id))
@@ -278,7 +354,45 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         "token": token,
         "invited": invited_id,
         "job": job_id,
+        "course": course_id,
+        "course_slug": course_slug,
+        "picture": picture,
+        "shipped": shipped,
     }
+
+
+def authors_world(app, ids):
+    """Units A and B with an author each; A's author wrote, illustrated and published a course."""
+    from lms.authoring import services as authoring
+    from lms.issuers.models import Issuer
+
+    from .conftest import jpeg_bytes
+
+    with app.app_context():
+        units = []
+        for code in ("DKBIR", "DKACE"):
+            unit = Issuer(
+                name=f"Dinas Kominfo {code}",
+                code=code,
+                signatory_name="Teuku Ahmad",
+                signatory_title="Kepala Dinas",
+                city="Bireuen",
+            )
+            db.session.add(unit)
+            units.append(unit)
+        db.session.commit()
+        admin = db.session.get(User, ids["admin"])
+        for role, unit in zip(("author", "other_author"), units, strict=True):
+            authoring.grant_author(admin, db.session.get(User, ids[role]), unit)
+        author = db.session.get(User, ids["author"])
+        course = authoring.create_course(
+            author, authoring.NewCourse(title="Cek Fakta Bireuen", slug="cek-fakta-bireuen")
+        )
+        authoring.add_image(author, course, None, "01-pengantar", jpeg_bytes(), "foto.jpg")
+        authoring.publish(author, course, None)
+        result = course.id, course.slug, "01-pengantar/foto.jpg"
+        db.session.remove()
+    return result
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -310,6 +424,14 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{round}", "<id:round_id>")
             .replace("{photo}", "<key>")
             .replace("{assignment}", "<id:assignment_id>")
+            .replace("{course}.zip", "<id:course_id>.zip")
+            .replace("{shipped}.zip", "<id:course_id>.zip")
+            .replace("{course}", "<id:course_id>")
+            .replace("{course_slug}", "<slug>")
+            .replace("01-pengantar/01-selamat-datang.md", "<path:path>")
+            .replace("{picture}", "<path:path>")
+            .replace("versi/1/", "versi/<int:number>/")
+            .replace("/01-pengantar", "/<folder>")
             .replace("/bahasa/en", "/bahasa/<locale>"),
         )
         for m, url, _ in MATRIX
@@ -336,6 +458,8 @@ def test_permission_matrix(app, world, role):
             "trainer": "pelatih@contoh.id",
             "other_trainer": "pelatih2@contoh.id",
             "admin": "admin@contoh.id",
+            "author": "penulis@contoh.id",
+            "other_author": "penulis2@contoh.id",
         }[role]
         client.post("/masuk", data={"login": login, "password": PASSWORD})
     for method, template, expected in MATRIX:

@@ -24,7 +24,8 @@ from lms.extensions import db
 from .conftest import PASSWORD, complete_course
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# LMS_TEST_REDIS_DB lets parallel checkouts use their own Redis databases (this one and the next).
+REDIS_URL = f"redis://127.0.0.1:6379/{int(os.environ.get('LMS_TEST_REDIS_DB', '14'))}"
 VENV_BIN = Path(sys.executable).parent
 
 

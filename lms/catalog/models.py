@@ -21,6 +21,15 @@ class Course(db.Model):
     certificate_requires: Mapped[list] = mapped_column(JSON, default=list)
     hidden: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # files: managed as files in courses/ (read-only in the browser); browser: written by
+    # authors of its unit in the browser.
+    source: Mapped[str] = mapped_column(String(10), default="files", server_default="files")
+    # The issuing unit that owns a browser course; None for the national courses in courses/.
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id", ondelete="SET NULL"))
+    # public: in the catalogue; unit: only for the unit's cohorts (and its authors, admins).
+    visibility: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
+    # An image of the course folder (its path there) shown in the catalogue; "" for none.
+    cover: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position"

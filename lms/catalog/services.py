@@ -4,12 +4,13 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
-from .. import signals
+from .. import permissions, signals
 from ..errors import ServiceError
 from ..extensions import db, local_cache
+from ..issuers.models import UnitAuthor
 from ..timeutil import utcnow
 from .models import Course, CourseAsset, Enrolment, Lesson, LessonProgress, Module
 
@@ -98,14 +99,36 @@ def outline(course: Course) -> Outline:
     return result
 
 
-def visible_courses() -> list[Course]:
+def seen_by(user):
+    """Which courses a person may see: the public catalogue, and a unit's own courses for the
+    people in its cohorts (enrolled by joining), its authors and admins."""
+    if permissions.is_admin(user):
+        return true()
+    condition = Course.visibility == "public"
+    if user is not None and user.is_authenticated:
+        enrolled = select(Enrolment.id).where(
+            Enrolment.course_id == Course.id, Enrolment.user_id == user.id
+        )
+        author = select(UnitAuthor.id).where(
+            UnitAuthor.user_id == user.id, UnitAuthor.issuer_id == Course.issuer_id
+        )
+        condition = or_(condition, enrolled.exists(), author.exists())
+    return condition
+
+
+def visible_courses(user=None) -> list[Course]:
     return list(
-        db.session.scalars(select(Course).where(Course.hidden.is_(False)).order_by(Course.title))
+        db.session.scalars(
+            select(Course).where(Course.hidden.is_(False), seen_by(user)).order_by(Course.title)
+        )
     )
 
 
-def get_course(slug: str) -> Course | None:
-    return db.session.scalar(select(Course).where(Course.slug == slug, Course.hidden.is_(False)))
+def get_course(slug: str, user=None) -> Course | None:
+    """The course, if it is published and the person may see it (else None: a 404)."""
+    return db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.hidden.is_(False), seen_by(user))
+    )
 
 
 def get_enrolment(user, course: Course) -> Enrolment | None:

@@ -21,19 +21,23 @@ bp = Blueprint("catalog", __name__)
 @bp.route("/")
 def index():
     return render_template(
-        "catalog/index.html", courses=services.visible_courses(), stats=services.course_stats()
+        "catalog/index.html",
+        courses=services.visible_courses(current_user),
+        stats=services.course_stats(),
     )
 
 
 @bp.route("/kursus")
 def courses():
     return render_template(
-        "catalog/courses.html", courses=services.visible_courses(), stats=services.course_stats()
+        "catalog/courses.html",
+        courses=services.visible_courses(current_user),
+        stats=services.course_stats(),
     )
 
 
 def _course_or_404(slug):
-    course = services.get_course(slug)
+    course = services.get_course(slug, current_user)
     if course is None:
         abort(404)
     return course

@@ -55,7 +55,7 @@ def helpers():
 @bp.route("/kursus/<slug>/sertifikat", methods=["GET", "POST"])
 @login_required
 def claim(slug):
-    course = catalog.get_course(slug) or abort(404)
+    course = catalog.get_course(slug, current_user) or abort(404)
     found = services.eligibility(current_user, course)
     if found.certificate is not None:
         return redirect(url_for("certificates.mine"))

@@ -187,6 +187,11 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
     issuer_id = data.issuer.strip()
     if not (issuer_id.isdigit() and len(issuer_id) < 10 and db.session.get(Issuer, int(issuer_id))):
         errors["issuer"] = _l("Choose the issuer of the certificates.")
+    elif course is not None and course.visibility == "unit" and course.issuer_id != int(issuer_id):
+        errors["issuer"] = _l(
+            "This course belongs to %(unit)s: only that unit's cohorts can use it.",
+            unit=db.session.get(Issuer, course.issuer_id).name,
+        )
     else:
         values["issuer_id"] = int(issuer_id)
     seats = data.seat_limit.strip()

@@ -30,7 +30,7 @@ def _cohort(cohort_id):
 
 def _choices(form, cohort=None):
     region_fields(form, form.province.data)
-    courses = catalog.visible_courses()
+    courses = catalog.visible_courses(current_user)
     if cohort is not None and all(c.id != cohort.course_id for c in courses):
         courses.append(cohort.course)
     form.course.choices = [SelectChoice("", _("— choose a course —"))] + [

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import markdown
 import nh3
 import yaml
+from flask_babel import lazy_gettext as _l
 from markdown.treeprocessors import Treeprocessor
 
 from ..quizzes.types import TYPES
@@ -72,9 +73,13 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 
 @dataclass
 class Problem:
+    """A rule a file breaks: `message` in English for `courses check`; `hint`, where there is
+    one, says it in the reader's language for a form field (the browser's course editor)."""
+
     path: Path
     line: int
     message: str
+    hint: object = None
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -151,6 +156,7 @@ class CourseData:
     modules: list = field(default_factory=list)
     final_exam: QuizData | None = None
     assets: dict = field(default_factory=dict)
+    cover: str = ""  # an image of the course folder shown in the catalogue
 
 
 JP_MINUTES = 45  # one jam pelajaran, as Indonesian trainings count them
@@ -236,8 +242,8 @@ class Reader:
         except ValueError:
             return path
 
-    def problem(self, path: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(self.rel(path), line, message))
+    def problem(self, path: Path, line: int, message: str, hint=None) -> None:
+        self.problems.append(Problem(self.rel(path), line, message, hint))
 
     def yaml(self, path: Path, text: str | None = None, line_offset: int = 0):
         """The mapping in a YAML file (or text), or None after recording a problem."""
@@ -266,10 +272,17 @@ class Reader:
         if value is None and not required:
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.problem(path, data.line_of(key), f"'{key}' must be a non-empty text")
+            self.problem(
+                path, data.line_of(key), f"'{key}' must be a non-empty text", _l("Fill this in.")
+            )
             return ""
         if len(value) > max_len:
-            self.problem(path, data.line_of(key), f"'{key}' is longer than {max_len} characters")
+            self.problem(
+                path,
+                data.line_of(key),
+                f"'{key}' is longer than {max_len} characters",
+                _l("At most %(num)s characters.", num=max_len),
+            )
         return value.strip()
 
     def integer(self, path, data, key, minimum=0, maximum=None, required=True, default=None):
@@ -277,13 +290,20 @@ class Reader:
         if value is None and not required:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, data.line_of(key), f"'{key}' must be a whole number")
+            self.problem(
+                path,
+                data.line_of(key),
+                f"'{key}' must be a whole number",
+                _l("Enter a whole number."),
+            )
             return default
         if value < minimum or (maximum is not None and value > maximum):
-            bound = (
-                f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            )
-            self.problem(path, data.line_of(key), f"'{key}' must be {bound}")
+            if maximum is not None:
+                bound = f"between {minimum} and {maximum}"
+                hint = _l("Enter a number from %(low)s to %(high)s.", low=minimum, high=maximum)
+            else:
+                bound, hint = f"at least {minimum}", _l("Enter at least %(low)s.", low=minimum)
+            self.problem(path, data.line_of(key), f"'{key}' must be {bound}", hint)
         return value
 
     def unknown_keys(self, path, data, allowed) -> None:
@@ -368,7 +388,7 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
     reader.unknown_keys(
         yaml_path,
         data,
-        ["title", "summary", "level", "hours", "version", "language", "certificate"],
+        ["title", "summary", "level", "hours", "version", "language", "certificate", "cover"],
     )
     title = reader.text(yaml_path, data, "title")
     summary = reader.text(yaml_path, data, "summary", max_len=2000)
@@ -415,6 +435,16 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
         certificate_title=cert_title,
         certificate_requires=requires,
     )
+    cover = data.get("cover")
+    if cover is not None:
+        line = data.line_of("cover")
+        if not isinstance(cover, str) or not cover.strip():
+            reader.problem(yaml_path, line, "'cover' must be the name of an image file")
+        elif IMAGE_TYPES.get(Path(cover).suffix.lower()) not in ("image/png", "image/jpeg"):
+            reader.problem(yaml_path, line, "'cover' must be a PNG or JPEG image")
+        else:
+            resolve = _image_resolver(reader, course, yaml_path, [], line, root=folder)
+            course.cover = resolve(cover, "cover").removeprefix(MEDIA_PREFIX.format(course=slug))
     positions: dict = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
@@ -436,7 +466,7 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
                 course.modules.append(module)
         elif entry.name == "final-exam.yaml":
             course.final_exam = load_quiz(reader, entry, "final-exam")
-        elif entry.name != "course.yaml":
+        elif entry.name not in ("course.yaml", course.cover):
             reader.problem(entry, 0, "unexpected file in a course folder")
     if not course.modules:
         reader.problem(folder, 0, "a course needs at least one module")
@@ -530,21 +560,39 @@ def svg_problem(data: bytes) -> str | None:
     return None
 
 
-def _image_resolver(reader, course, path: Path, lines: list[str], default_line: int):
-    """What Markdown images become: checked files of the course folder, served as media."""
+def _image_resolver(
+    reader, course, path: Path, lines: list[str], default_line: int, root: Path | None = None
+):
+    """What Markdown images become: checked files of the course folder, served as media.
+    `root` is the course folder (by default the parent of the module folder holding `path`)."""
 
     def on_image(src: str, alt: str) -> str:
         line = next((i + 1 for i, text in enumerate(lines) if src in text), default_line)
         parts = urlsplit(src)
         if parts.scheme or parts.netloc or src.startswith("/"):
-            reader.problem(path, line, f"image '{src}' must be a file in the course folder")
+            reader.problem(
+                path,
+                line,
+                f"image '{src}' must be a file in the course folder",
+                _l("Pictures from other websites are not allowed: upload the picture."),
+            )
             return ""
         if not alt.strip():
-            reader.problem(path, line, f"image '{src}' needs alt text: ![description]({src})")
+            reader.problem(
+                path,
+                line,
+                f"image '{src}' needs alt text: ![description]({src})",
+                _l("Describe every picture: ![description](%(name)s)", name=src),
+            )
         target = (path.parent / unquote(parts.path)).resolve()
-        course_root = path.parent.parent.resolve()
+        course_root = (root or path.parent.parent).resolve()
         if not target.is_relative_to(course_root) or not target.is_file():
-            reader.problem(path, line, f"image '{src}' not found")
+            reader.problem(
+                path,
+                line,
+                f"image '{src}' not found",
+                _l("The picture %(name)s is not in this module: upload it first.", name=src),
+            )
             return ""
         content_type = IMAGE_TYPES.get(target.suffix.lower())
         if content_type is None:
@@ -642,7 +690,10 @@ def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
     if "review" in data:
         if data["review"] not in REVIEW_MODES:
             reader.problem(
-                path, data.line_of("review"), f"'review' must be one of: {', '.join(REVIEW_MODES)}"
+                path,
+                data.line_of("review"),
+                f"'review' must be one of: {', '.join(REVIEW_MODES)}",
+                _l("Choose one of the options."),
             )
         else:
             settings["review"] = data["review"]
@@ -662,6 +713,7 @@ def load_quiz(reader: Reader, path: Path, key: str) -> QuizData | None:
             data.line_of("questions_per_attempt"),
             f"'questions_per_attempt' is {per_attempt} "
             f"but the bank has {len(questions_data)} questions",
+            _l("The bank has only %(num)s questions.", num=len(questions_data)),
         )
     return QuizData(key=key, title=title, settings=settings, questions=questions)
 
@@ -686,8 +738,8 @@ def load_question(reader, path, q, default_line, ids) -> dict | None:
     prompt = reader.text(path, q, "prompt", max_len=2000)
     explanation = reader.text(path, q, "explanation", max_len=3000)
     problems = TYPES[qtype].validate(q, line)
-    for message, pline in problems:
-        reader.problem(path, pline, f"question '{qid}': {message}")
+    for message, pline, *hint in problems:
+        reader.problem(path, pline, f"question '{qid}': {message}", *hint)
     if problems or not prompt or not explanation:
         return None
     return {
@@ -727,7 +779,12 @@ def _mapping(reader, path, data, key) -> dict | None:
 def _load_submit(reader, path, data) -> dict:
     submit = _mapping(reader, path, data, "submit")
     if submit is None:
-        reader.problem(path, data.line, "'submit' must say what to hand in: text, photos, link")
+        reader.problem(
+            path,
+            data.line,
+            "'submit' must say what to hand in: text, photos, link",
+            _l("Say what trainees hand in: text, photos or a link."),
+        )
         return {}
     reader.unknown_keys(path, submit, ["text", "photos", "link"])
     result: dict = {}
@@ -738,7 +795,12 @@ def _load_submit(reader, path, data) -> dict:
         high = reader.integer(path, text, "max_words", minimum=1, maximum=MAX_WORDS)
         if isinstance(low, int) and isinstance(high, int):
             if high < low:
-                reader.problem(path, text.line_of("max_words"), "'max_words' is below 'min_words'")
+                reader.problem(
+                    path,
+                    text.line_of("max_words"),
+                    "'max_words' is below 'min_words'",
+                    _l("The most words may not be below the fewest."),
+                )
             result["text"] = {"min_words": low, "max_words": high}
     photos = _mapping(reader, path, submit, "photos")
     if photos is not None:
@@ -747,7 +809,12 @@ def _load_submit(reader, path, data) -> dict:
         high = reader.integer(path, photos, "max", minimum=1, maximum=MAX_PHOTOS)
         if isinstance(low, int) and isinstance(high, int):
             if high < low:
-                reader.problem(path, photos.line_of("max"), "'max' is below 'min'")
+                reader.problem(
+                    path,
+                    photos.line_of("max"),
+                    "'max' is below 'min'",
+                    _l("The most photos may not be below the fewest."),
+                )
             result["photos"] = {"min": low, "max": high}
     if "link" in submit:
         if submit["link"] not in ("required", "optional"):
@@ -755,14 +822,24 @@ def _load_submit(reader, path, data) -> dict:
         else:
             result["link"] = submit["link"]
     if not ({"text", "photos", "link"} & set(submit)):
-        reader.problem(path, submit.line, "'submit' needs at least one of: text, photos, link")
+        reader.problem(
+            path,
+            submit.line,
+            "'submit' needs at least one of: text, photos, link",
+            _l("Say what trainees hand in: text, photos or a link."),
+        )
     return result
 
 
 def _load_rubric(reader, path, data) -> list:
     rubric = data.get("rubric")
     if not isinstance(rubric, list) or not 2 <= len(rubric) <= 6:
-        reader.problem(path, data.line_of("rubric"), "'rubric' must list 2 to 6 criteria")
+        reader.problem(
+            path,
+            data.line_of("rubric"),
+            "'rubric' must list 2 to 6 criteria",
+            _l("The rubric needs 2 to 6 criteria."),
+        )
         return []
     criteria, ids = [], set()
     for item in rubric:
@@ -780,7 +857,12 @@ def _load_rubric(reader, path, data) -> list:
         name = reader.text(path, item, "criterion")
         levels = item.get("levels")
         if not isinstance(levels, list) or not 2 <= len(levels) <= 4:
-            reader.problem(path, item.line_of("levels"), f"criterion '{cid}': list 2 to 4 levels")
+            reader.problem(
+                path,
+                item.line_of("levels"),
+                f"criterion '{cid}': list 2 to 4 levels",
+                _l("Each criterion needs 2 to 4 levels."),
+            )
             continue
         parsed = []
         for level in levels:
@@ -799,6 +881,7 @@ def _load_rubric(reader, path, data) -> list:
                     path,
                     item.line_of("levels"),
                     f"criterion '{cid}': points must rise level by level",
+                    _l("The points must rise level by level."),
                 )
             criteria.append({"id": cid, "criterion": name, "levels": parsed})
     return criteria
@@ -823,7 +906,10 @@ def load_task(reader: Reader, course: CourseData, path: Path) -> TaskData | None
     review = data.get("review")
     if review not in TASK_REVIEWS:
         reader.problem(
-            path, data.line_of("review"), f"'review' must be one of: {', '.join(TASK_REVIEWS)}"
+            path,
+            data.line_of("review"),
+            f"'review' must be one of: {', '.join(TASK_REVIEWS)}",
+            _l("Choose one of the options."),
         )
     peers = 0
     if review in ("peer", "trainer_or_peer"):
@@ -847,6 +933,7 @@ def load_task(reader: Reader, course: CourseData, path: Path) -> TaskData | None
                 path,
                 data.line_of("pass_score"),
                 f"'pass_score' is {pass_score} but the rubric gives at most {task.max_score}",
+                _l("The rubric gives at most %(num)s points.", num=task.max_score),
             )
         task.pass_score = pass_score
     if instructions:

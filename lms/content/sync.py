@@ -15,9 +15,15 @@ from .loader import CourseData, QuizData, TaskData
 class Report:
     def __init__(self):
         self.counts: Counter = Counter()
+        self.items: dict = {}  # (kind, what) -> the titles, for the changes summary
 
-    def add(self, kind: str, what: str) -> None:
+    def add(self, kind: str, what: str, name: str = "") -> None:
         self.counts[(kind, what)] += 1
+        if name:
+            self.items.setdefault((kind, what), []).append(name)
+
+    def names(self, kind: str, what: str) -> list[str]:
+        return self.items.get((kind, what), [])
 
     def lines(self) -> list[str]:
         kinds = ("courses", "modules", "lessons", "quizzes", "tasks", "images")
@@ -40,16 +46,20 @@ def _apply(obj, values: dict) -> bool:
     return changed
 
 
+def _name(values: dict) -> str:
+    return values.get("title") or values.get("path") or values.get("slug") or ""
+
+
 def _upsert(report, kind, existing, make, values):
     """Update `existing` with values (counting a change), or create it."""
     if existing is None:
         obj = make(**values)
         db.session.add(obj)
-        report.add(kind, "created")
+        report.add(kind, "created", _name(values))
         return obj, True
     changed = _apply(existing, {**values, "hidden": False})
     if changed:
-        report.add(kind, "updated")
+        report.add(kind, "updated", _name(values))
     return existing, changed
 
 
@@ -57,19 +67,41 @@ def _hide(report, kind, items) -> None:
     for item in items:
         if not item.hidden:
             item.hidden = True
-            report.add(kind, "hidden")
+            report.add(kind, "hidden", getattr(item, "title", ""))
+
+
+class SourceConflict(ValueError):
+    """A course folder's slug belongs to a course of the other kind (files / browser)."""
+
+
+def sync(courses: list[CourseData], hide_missing: bool = True, source: str = "files") -> Report:
+    """Upsert every course in the caller's transaction (the caller commits or rolls back);
+    with hide_missing, courses of the same source absent from the list are hidden (a course
+    written in the browser is never hidden by an import of courses/)."""
+    report = Report()
+    by_slug = {c.slug: c for c in db.session.scalars(select(Course))}
+    for data in courses:
+        existing = by_slug.get(data.slug)
+        if existing is not None and existing.source != source:
+            raise SourceConflict(
+                f"{data.slug}: this slug belongs to a course written in the "
+                f"{'browser' if existing.source == 'browser' else 'courses/ folder'}"
+            )
+        _sync_course(report, existing, data)
+    if hide_missing:
+        seen = {c.slug for c in courses}
+        _hide(
+            report,
+            "courses",
+            [c for slug, c in by_slug.items() if slug not in seen and c.source == source],
+        )
+    return report
 
 
 def sync_courses(courses: list[CourseData], hide_missing: bool = True) -> Report:
-    """Upsert every course; with hide_missing, courses absent from the list are hidden."""
-    report = Report()
+    """Upsert the courses of courses/ in one transaction."""
     try:
-        by_slug = {c.slug: c for c in db.session.scalars(select(Course))}
-        for data in courses:
-            _sync_course(report, by_slug.get(data.slug), data)
-        if hide_missing:
-            seen = {c.slug for c in courses}
-            _hide(report, "courses", [c for slug, c in by_slug.items() if slug not in seen])
+        report = sync(courses, hide_missing)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -87,6 +119,7 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
         "version": data.version,
         "certificate_title": data.certificate_title,
         "certificate_requires": data.certificate_requires,
+        "cover": data.cover,
     }
     course, changed = _upsert(report, "courses", course, Course, values)
     db.session.flush()
@@ -145,7 +178,7 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
             any_change |= _sync_quiz(report, course, module.id, quizzes.get(m.quiz.key), m.quiz)
             seen_quizzes.add(m.quiz.key)
         if m.task is not None:
-            key = f"module:{m.slug}"
+            key = f"module:{m.slug}"  # the same key as the module's quiz
             any_change |= _sync_task(report, course, module.id, tasks.get(key), key, m.task)
             seen_tasks.add(key)
     if data.final_exam is not None:

@@ -56,3 +56,16 @@ class IssuerSequence(db.Model):
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
     year: Mapped[int]
     last: Mapped[int] = mapped_column(default=0)
+
+
+class UnitAuthor(db.Model):
+    """A course author (penulis kursus) of an issuing unit: writes the unit's courses in the
+    browser. Granted by an admin to a trainer or an admin."""
+
+    __tablename__ = "unit_authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,9 +9,11 @@
 - `read(paper, answers)`: the trainee's answer from the submitted `Answers`, or AnswerError;
 - `score(paper, answer, partial)`: a number between 0 and 1;
 - `solution(paper)` and `describe(paper, answer)`: texts for the result page;
-- `template`: `templates/quizzes/types/<name>.html`, which draws it on the attempt and result pages.
+- `template`: `templates/quizzes/types/<name>.html`, which draws it on the attempt and result pages;
+- `editor`, `from_form(values)`: the authoring form's part of the question
+  (`templates/authoring/types/<name>.html`) and the YAML mapping it makes.
 
-A sixth type is one more class here and one more template.
+A sixth type is one more class here and its two templates.
 """
 
 import re
@@ -30,10 +32,10 @@ class Answers:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> "Answers":
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]], prefix: str = "q-") -> "Answers":
         values: dict[str, list[str]] = {}
         for name, value in pairs:
-            if name.startswith("q-"):
+            if name.startswith(prefix):
                 values.setdefault(name, []).append(value)
         return cls({name: tuple(v) for name, v in values.items()})
 
@@ -46,6 +48,9 @@ class Answers:
 
     def names(self) -> set[str]:
         return set(self.values)
+
+
+EDITOR_SLOTS = 6  # option or pair rows in the authoring form
 
 
 class AnswerError(ValueError):
@@ -77,6 +82,14 @@ class QuestionType:
     @property
     def template(self) -> str:
         return f"quizzes/types/{self.name}.html"
+
+    @property
+    def editor(self) -> str:
+        return f"authoring/types/{self.name}.html"
+
+    def from_form(self, values: Answers) -> dict:
+        """The question's own YAML keys from the authoring form (checked by `validate`)."""
+        return {}
 
     def validate(self, q, line) -> list:
         return []
@@ -110,13 +123,15 @@ class ChoiceType(QuestionType):
         problems = []
         options = q.get("options")
         if not isinstance(options, list) or len(options) < 2:
-            return [("'options' must list at least 2 choices", line)]
+            return [
+                ("'options' must list at least 2 choices", line, _l("Write at least 2 options."))
+            ]
         correct = 0
         texts = set()
         for option in options:
             oline = _line(option, line)
             if not isinstance(option, dict) or not _text(option.get("text")):
-                problems.append(("each option needs a 'text'", oline))
+                problems.append(("each option needs a 'text'", oline, _l("Write every option.")))
                 continue
             unknown = set(option) - {"text", "correct"}
             if unknown:
@@ -124,15 +139,27 @@ class ChoiceType(QuestionType):
             if option.get("correct", False) not in (True, False):
                 problems.append(("'correct' must be true or false", oline))
             if option["text"].strip() in texts:
-                problems.append(("two options have the same text", oline))
+                problems.append(
+                    ("two options have the same text", oline, _l("Two options are the same."))
+                )
             texts.add(option["text"].strip())
             correct += option.get("correct") is True
         if not self.many and correct != 1:
             problems.append(
-                (f"a 'single' question needs exactly 1 correct option, found {correct}", line)
+                (
+                    f"a 'single' question needs exactly 1 correct option, found {correct}",
+                    line,
+                    _l("Mark exactly one option as correct."),
+                )
             )
         if self.many and correct < 1:
-            problems.append(("a 'multiple' question needs at least 1 correct option", line))
+            problems.append(
+                (
+                    "a 'multiple' question needs at least 1 correct option",
+                    line,
+                    _l("Mark at least one option as correct."),
+                )
+            )
         return problems
 
     def normalise(self, q):
@@ -142,6 +169,18 @@ class ChoiceType(QuestionType):
                 for o in q["options"]
             ]
         }
+
+    def from_form(self, values: Answers) -> dict:
+        correct = set(values.getlist("correct"))
+        options = []
+        for i in range(EDITOR_SLOTS):
+            text = values.get(f"option-{i}").strip()
+            if text:
+                option = {"text": text}
+                if str(i) in correct:
+                    option["correct"] = True
+                options.append(option)
+        return {"options": options}
 
     def draw(self, q, rng, shuffle):
         options = [{**o, "id": option_id()} for o in q["options"]]
@@ -197,12 +236,17 @@ class TrueFalseType(QuestionType):
                 (
                     "a 'true_false' question needs 'answer: true' or 'answer: false'",
                     q.line_of("answer"),
+                    _l("Choose true or false."),
                 )
             ]
         return []
 
     def normalise(self, q):
         return {"answer": q["answer"]}
+
+    def from_form(self, values: Answers) -> dict:
+        answer = values.get("answer")
+        return {"answer": {"true": True, "false": False}.get(answer, answer or None)}
 
     LABELS = {"true": _l("True"), "false": _l("False")}
 
@@ -229,13 +273,29 @@ class ShortAnswerType(QuestionType):
     def validate(self, q, line):
         answers = q.get("answers")
         if not isinstance(answers, list) or not answers:
-            return [("a 'short_answer' question needs a list 'answers'", q.line_of("answers"))]
+            return [
+                (
+                    "a 'short_answer' question needs a list 'answers'",
+                    q.line_of("answers"),
+                    _l("Write at least one accepted answer."),
+                )
+            ]
         if not all(isinstance(a, str | int | float) and str(a).strip() for a in answers):
-            return [("every accepted answer must be a non-empty text", q.line_of("answers"))]
+            return [
+                (
+                    "every accepted answer must be a non-empty text",
+                    q.line_of("answers"),
+                    _l("Write at least one accepted answer."),
+                )
+            ]
         return []
 
     def normalise(self, q):
         return {"answers": [str(a).strip() for a in q["answers"]]}
+
+    def from_form(self, values: Answers) -> dict:
+        lines = values.get("answers").splitlines()
+        return {"answers": [line.strip() for line in lines if line.strip()]}
 
     MAX_LENGTH = 200
 
@@ -263,7 +323,13 @@ class MatchingType(QuestionType):
     def validate(self, q, line):
         pairs = q.get("pairs")
         if not isinstance(pairs, list) or len(pairs) < 2:
-            return [("a 'matching' question needs at least 2 'pairs'", line)]
+            return [
+                (
+                    "a 'matching' question needs at least 2 'pairs'",
+                    line,
+                    _l("Write at least 2 pairs."),
+                )
+            ]
         problems = []
         rights = []
         for pair in pairs:
@@ -273,18 +339,38 @@ class MatchingType(QuestionType):
                 or not _text(pair.get("left"))
                 or not _text(pair.get("right"))
             ):
-                problems.append(("each pair needs a 'left' and a 'right' text", pline))
+                problems.append(
+                    (
+                        "each pair needs a 'left' and a 'right' text",
+                        pline,
+                        _l("Every pair needs both sides."),
+                    )
+                )
                 continue
             rights.append(pair["right"].strip())
         lefts = [p["left"].strip() for p in pairs if isinstance(p, dict) and _text(p.get("left"))]
         if len(set(lefts)) != len(lefts):
-            problems.append(("two pairs have the same 'left' text", line))
+            problems.append(
+                (
+                    "two pairs have the same 'left' text",
+                    line,
+                    _l("Two pairs have the same left side."),
+                )
+            )
         return problems
 
     def normalise(self, q):
         return {
             "pairs": [{"left": p["left"].strip(), "right": p["right"].strip()} for p in q["pairs"]]
         }
+
+    def from_form(self, values: Answers) -> dict:
+        pairs = []
+        for i in range(EDITOR_SLOTS):
+            left, right = values.get(f"left-{i}").strip(), values.get(f"right-{i}").strip()
+            if left or right:
+                pairs.append({"left": left, "right": right})
+        return {"pairs": pairs}
 
     def draw(self, q, rng, shuffle):
         texts = list(dict.fromkeys(p["right"] for p in q["pairs"]))

@@ -16,7 +16,7 @@ bp = Blueprint("quizzes", __name__)
 
 
 def _quiz_or_404(slug, quiz_id):
-    course = catalog.get_course(slug)
+    course = catalog.get_course(slug, current_user)
     quiz = services.get_quiz(course, quiz_id) if course else None
     if quiz is None:
         abort(404)

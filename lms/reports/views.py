@@ -250,6 +250,6 @@ def overview():
         args=args,
         provinces=regions.provinces(),
         regencies=regions.regencies(filters.province) if filters.province else [],
-        courses=catalog.visible_courses(),
+        courses=catalog.visible_courses(current_user),
         page_url=lambda page: url_for("reports.overview", halaman=page, **args),
     )

@@ -60,7 +60,7 @@ def _handin(form) -> services.Handin:
 @login_required
 @upload_limit(WORK_UPLOAD_BYTES)
 def work(slug, task_id):
-    course = catalog.get_course(slug) or abort(404)
+    course = catalog.get_course(slug, current_user) or abort(404)
     task = services.get_task(course, task_id) or abort(404)
     if catalog.get_enrolment(current_user, course) is None:
         flash(_("Enrol in the course to do its practice tasks."), "info")
