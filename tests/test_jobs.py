@@ -1,7 +1,7 @@
 """Bulk work as background jobs: inline without Redis, in a worker process with Redis."""
 
-import os
 import io
+import os
 import zipfile
 
 import pytest
