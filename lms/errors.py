@@ -26,6 +26,10 @@ class FormErrors(ServiceError):
         super().__init__(next(iter(errors.values())))
         self.errors = errors
 
+    def messages(self) -> dict[str, str]:
+        """The errors as the form shows them, next to each field."""
+        return {name: str(message) for name, message in self.errors.items()}
+
 
 TITLES = {
     400: _l("The request could not be understood"),

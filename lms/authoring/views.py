@@ -61,6 +61,11 @@ def _errors_page(template, status=400, **context):
 # ---------------------------------------------------------------- home, new, copy, import
 
 
+def _page(template: str, **context):
+    """The page, answered 400 when the form had errors (they stand next to their fields)."""
+    return render_template(template, **context), 400 if context.get("errors") else 200
+
+
 @bp.route("")
 @require(is_trainer)
 def home():
@@ -201,22 +206,19 @@ def course(course_id):
             else:
                 abort(400)
         except FormErrors as e:
-            errors = {k: str(v) for k, v in e.errors.items()}
+            errors = e.messages()
         else:
             return redirect(url_for("authoring.course", course_id=course.id))
     outline = services.outline(current_user, course)
-    return (
-        render_template(
-            "authoring/course.html",
-            outline=outline,
-            course=course,
-            form=form,
-            errors=errors,
-            levels=LEVELS,
-            requirements=REQUIREMENTS,
-            final=FINAL,
-        ),
-        400 if errors else 200,
+    return _page(
+        "authoring/course.html",
+        outline=outline,
+        course=course,
+        form=form,
+        errors=errors,
+        levels=LEVELS,
+        requirements=REQUIREMENTS,
+        final=FINAL,
     )
 
 
@@ -274,7 +276,7 @@ def module(course_id, folder):
             else:
                 abort(400)
         except FormErrors as e:
-            errors = {k: str(v) for k, v in e.errors.items()}
+            errors = e.messages()
         else:
             if inserted is None:
                 return redirect(url_for("authoring.module", course_id=course.id, folder=folder))
@@ -285,19 +287,16 @@ def module(course_id, folder):
         for p, e in outline.draft.files.items()
         if p.startswith(folder + "/") and "key" in e
     )
-    return (
-        render_template(
-            "authoring/module.html",
-            outline=outline,
-            course=course,
-            module=view,
-            images=images,
-            inserted=inserted,
-            form=form,
-            errors=errors,
-            final=FINAL,
-        ),
-        400 if errors else 200,
+    return _page(
+        "authoring/module.html",
+        outline=outline,
+        course=course,
+        module=view,
+        images=images,
+        inserted=inserted,
+        form=form,
+        errors=errors,
+        final=FINAL,
     )
 
 
@@ -328,7 +327,7 @@ def lesson(course_id, path):
             try:
                 services.save_lesson(current_user, course, _version(), path, title, minutes, body)
             except FormErrors as e:
-                errors = {k: str(v) for k, v in e.errors.items()}
+                errors = e.messages()
             except ServiceError as e:
                 if e.status != 409:
                     raise
@@ -412,31 +411,28 @@ def quiz(course_id, folder):
                 )
                 flash(_("Saved in the draft."), "success")
         except FormErrors as e:
-            errors = {k: str(v) for k, v in e.errors.items()}
+            errors = e.messages()
         else:
             return redirect(url_for("authoring.quiz", course_id=course.id, folder=folder))
     outline = services.outline(current_user, course)
     if folder != FINAL and folder not in {m.folder for m in outline.modules}:
         abort(404)
     data = services.quiz_of(outline.draft.files, _folder(folder))
-    return (
-        render_template(
-            "authoring/quiz.html",
-            outline=outline,
-            course=course,
-            folder=folder,
-            final=folder == FINAL,
-            quiz=data,
-            sent=request.form if errors else {},
-            types=TYPES,
-            form=form,
-            errors=errors,
-            problems=[
-                services.problem_text(p)
-                for p in tree.problems_for(outline.problems, services.quiz_path(_folder(folder)))
-            ],
-        ),
-        400 if errors else 200,
+    return _page(
+        "authoring/quiz.html",
+        outline=outline,
+        course=course,
+        folder=folder,
+        final=folder == FINAL,
+        quiz=data,
+        sent=request.form if errors else {},
+        types=TYPES,
+        form=form,
+        errors=errors,
+        problems=[
+            services.problem_text(p)
+            for p in tree.problems_for(outline.problems, services.quiz_path(_folder(folder)))
+        ],
     )
 
 
@@ -478,24 +474,21 @@ def question(course_id, folder):
                 ),
             )
         except FormErrors as e:
-            errors = {k: str(v) for k, v in e.errors.items()}
+            errors = e.messages()
         else:
             flash(_("The question is saved in the draft."), "success")
             return redirect(url_for("authoring.quiz", course_id=course.id, folder=folder))
-    return (
-        render_template(
-            "authoring/question.html",
-            outline=outline,
-            course=course,
-            folder=folder,
-            kind=TYPES[qtype],
-            qid=qid,
-            values=values,
-            slots=range(EDITOR_SLOTS),
-            form=form,
-            errors=errors,
-        ),
-        400 if errors else 200,
+    return _page(
+        "authoring/question.html",
+        outline=outline,
+        course=course,
+        folder=folder,
+        kind=TYPES[qtype],
+        qid=qid,
+        values=values,
+        slots=range(EDITOR_SLOTS),
+        form=form,
+        errors=errors,
     )
 
 
@@ -571,23 +564,20 @@ def task(course_id, folder):
                 ),
             )
         except FormErrors as e:
-            errors = {k: str(v) for k, v in e.errors.items()}
+            errors = e.messages()
         else:
             flash(_("The practice task is saved in the draft."), "success")
             return redirect(url_for("authoring.module", course_id=course.id, folder=folder))
-    return (
-        render_template(
-            "authoring/task.html",
-            outline=outline,
-            course=course,
-            folder=folder,
-            values=values,
-            criteria=range(CRITERIA_SLOTS),
-            levels=range(LEVEL_SLOTS),
-            form=form,
-            errors=errors,
-        ),
-        400 if errors else 200,
+    return _page(
+        "authoring/task.html",
+        outline=outline,
+        course=course,
+        folder=folder,
+        values=values,
+        criteria=range(CRITERIA_SLOTS),
+        levels=range(LEVEL_SLOTS),
+        form=form,
+        errors=errors,
     )
 
 
