@@ -465,6 +465,14 @@ def test_publish_shows_the_changes_and_trainees_of_the_unit_take_the_quiz(app, u
     assert away.post("/kursus/cek-fakta-bireuen/daftar").status_code == 404
     other_author = sign_in(app, "penulis2@contoh.id")
     assert other_author.get("/kursus/cek-fakta-bireuen").status_code == 404
+    # Its pictures too: only the unit's people get them, and never from a shared cache.
+    picture = "/kursus/cek-fakta-bireuen/media/01-pengenalan/alur.svg"
+    for outside in (away, other_author, app.test_client()):
+        assert outside.get(picture).status_code == 404
+    seen = inside.get(picture)
+    assert seen.status_code == 200 and seen.headers["Cache-Control"].startswith("private")
+    public = app.test_client().get("/kursus/kursus-contoh/media/01-pengenalan/alur.svg")
+    assert public.status_code == 200 and public.headers["Cache-Control"].startswith("public")
     with app.app_context():
         assert db.session.get(User, outsider) is not None
 

@@ -331,12 +331,15 @@ def course_stats() -> dict[int, tuple[int, int]]:
     return {course_id: (count, minutes or 0) for course_id, count, minutes in rows}
 
 
-def get_asset(course_slug: str, path: str) -> CourseAsset | None:
-    return db.session.scalar(
-        select(CourseAsset)
+def get_asset(course_slug: str, path: str, user=None) -> tuple[CourseAsset, Course] | None:
+    """A picture of a course the person may see (a unit's course: only its people), with the
+    course; None is a 404."""
+    row = db.session.execute(
+        select(CourseAsset, Course)
         .join(Course, Course.id == CourseAsset.course_id)
-        .where(Course.slug == course_slug, CourseAsset.path == path)
-    )
+        .where(Course.slug == course_slug, CourseAsset.path == path, seen_by(user))
+    ).first()
+    return tuple(row) if row else None
 
 
 # ---------------------------------------------------------------- personal data

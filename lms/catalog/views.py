@@ -137,9 +137,10 @@ def my_learning():
 
 @bp.route("/kursus/<slug>/media/<path:path>")
 def media(slug, path):
-    asset = services.get_asset(slug, path)
-    if asset is None:
+    found = services.get_asset(slug, path, current_user)
+    if found is None:
         abort(404)
+    asset, course = found
     etag = asset.sha256[:32]
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
@@ -147,7 +148,9 @@ def media(slug, path):
         response = make_response(asset.data)
         response.content_type = asset.content_type
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=604800"
+    # A unit's course is not public: its pictures stay out of shared caches.
+    shared = "public" if course.visibility == "public" else "private"
+    response.headers["Cache-Control"] = f"{shared}, max-age=604800"
     if asset.content_type == "image/svg+xml":
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; sandbox"
