@@ -1,0 +1,194 @@
+/* Offline reading, an enhancement (pages work without it): registers the service worker, saves
+   and removes a course's copy (user-neutral pages fetched with X-LMS-Offline), keeps "Tandai
+   selesai" taps made offline on the device and sends them once back online (the server ignores
+   repeats), and clears the saved copies when someone signs out. */
+(function () {
+  "use strict";
+  if (!("serviceWorker" in navigator) || !window.caches || !window.fetch) { return; }
+  var QUEUE = "lms-offline-queue", OWNER = "lms-offline-owner", PREFIX = "lms-course-";
+  var body = document.body, copy = body.hasAttribute("data-offline-copy");
+  var user = body.getAttribute("data-user");
+  var $ = function (s, root) { return (root || document).querySelector(s); };
+  var show = function (el, on) { if (el) { el.hidden = !on; } };
+  var fill = function (text, values) {
+    return text.replace(/\{(\w+)\}/g, function (m, k) { return values[k]; });
+  };
+  navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
+
+  function queue() {
+    try { return JSON.parse(localStorage.getItem(QUEUE)) || []; } catch (e) { return []; }
+  }
+  function setQueue(items) {
+    if (items.length) { localStorage.setItem(QUEUE, JSON.stringify(items)); }
+    else { localStorage.removeItem(QUEUE); }
+  }
+  function owner() { return localStorage.getItem(OWNER); }
+  function mine() {
+    var who = user || owner();
+    return queue().filter(function (i) { return i.owner === who; });
+  }
+  async function courseCaches() {
+    return (await caches.keys()).filter(function (k) { return k.indexOf(PREFIX) === 0; });
+  }
+  async function clearCopies() {
+    await Promise.all((await courseCaches()).map(function (k) { return caches.delete(k); }));
+  }
+
+  /* Someone else signed in on this device: the previous person's copies go. */
+  if (user && owner() !== user) {
+    if (owner()) { clearCopies(); }
+    localStorage.setItem(OWNER, user);
+  }
+
+  function showState() {
+    var offline = !navigator.onLine || copy;
+    show($("#offline-banner"), offline);
+    document.querySelectorAll(".online-only").forEach(function (el) { show(el, offline); });
+    var waiting = $("#offline-waiting"), items = mine();
+    if (waiting) {
+      waiting.textContent = fill(waiting.getAttribute("data-text"), {
+        lessons: items.map(function (i) { return i.title; }).join(", ")
+      });
+      show(waiting, items.length > 0);
+    }
+  }
+
+  async function sync() {
+    var token = $("input[name=csrf_token]"), items = mine();
+    if (!user || !token || !items.length || !navigator.onLine) { return; }
+    var response = await fetch("/offline/selesai", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token.value},
+      body: JSON.stringify({completions: items.map(function (i) {
+        return {lesson: i.lesson, at: i.at};
+      })})
+    });
+    if (!response.ok) { return; }
+    var result = await response.json();
+    var gone = [].concat(result.recorded, result.already, result.refused);
+    setQueue(queue().filter(function (i) {
+      return i.owner !== user || gone.indexOf(i.lesson) < 0;
+    }));
+    var sent = $("#offline-sent");
+    if (sent && result.recorded.length) {
+      sent.textContent = fill(sent.getAttribute("data-text"), {num: result.recorded.length});
+      show(sent, true);
+    }
+    showState();
+  }
+
+  /* "Tandai selesai" with no connection (or on a saved copy, which has no form token). */
+  document.querySelectorAll("form[data-offline-lesson]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine && !copy) { return; }
+      event.preventDefault();
+      var lesson = Number(form.getAttribute("data-offline-lesson"));
+      var items = queue().filter(function (i) { return i.lesson !== lesson; });
+      items.push({lesson: lesson, title: ($("h1") || {}).textContent || String(lesson),
+                  at: new Date().toISOString(), owner: user || owner()});
+      setQueue(items);
+      var next = $("a[rel=next]") || $(".crumbs a");
+      if (next) { location.href = next.href; } else { showState(); }
+    });
+  });
+
+  /* Signing out: send what waits, then remove the saved copies (the server's Clear-Site-Data
+     does the same where the browser supports it). */
+  var out = $("form[data-signout]");
+  if (out) {
+    out.addEventListener("submit", function (event) {
+      event.preventDefault();
+      sync().catch(function () {}).then(function () {
+        return clearCopies();
+      }).then(function () {
+        localStorage.removeItem(OWNER);
+        setQueue(queue().filter(function (i) { return i.owner !== user; }));
+      }).finally(function () { out.submit(); });
+    });
+  }
+
+  /* The course page: "Simpan untuk offline", update, "Hapus dari perangkat". */
+  var panel = $("#offline-save");
+  async function meta(slug) {
+    var hit = await caches.match("/offline-meta/" + slug, {cacheName: PREFIX + slug});
+    return hit ? hit.json() : null;
+  }
+  async function save() {
+    var status = $("[data-role=status]", panel), bar = $("progress", panel);
+    try {
+      var data = await (await fetch(panel.getAttribute("data-json"), {credentials: "same-origin"})).json();
+      var cache = await caches.open(PREFIX + data.slug), done = 0, urls = data.urls.slice();
+      show(bar, true);
+      bar.max = urls.length;
+      var worker = async function () {
+        while (urls.length) {
+          var url = urls.shift();
+          var r = await fetch(url, {credentials: "same-origin", headers: {"X-LMS-Offline": "1"}});
+          if (!r.ok || r.redirected) { throw new Error(url); }
+          await cache.put(url, r);
+          bar.value = ++done;
+          status.textContent = fill(panel.getAttribute("data-saving"), {done: done, total: data.urls.length});
+        }
+      };
+      await Promise.all([worker(), worker(), worker()]);
+      var keep = data.urls.map(function (u) { return new URL(u, location.href).href; });
+      (await cache.keys()).forEach(function (req) {
+        if (keep.indexOf(req.url) < 0) { cache.delete(req); }
+      });
+      await cache.put("/offline-meta/" + data.slug, new Response(JSON.stringify({
+        slug: data.slug, title: data.title, version: data.version, lessons: data.lessons,
+        url: data.urls[0], saved: new Date().toISOString()
+      }), {headers: {"Content-Type": "application/json"}}));
+      if (user) { localStorage.setItem(OWNER, user); }
+    } catch (e) {
+      status.textContent = panel.getAttribute("data-failed");
+    }
+    show(bar, false);
+    await panelState();
+  }
+  async function panelState() {
+    var saved = await meta(panel.getAttribute("data-slug"));
+    var fresh = saved && saved.version === panel.getAttribute("data-version");
+    show($("[data-role=unsaved]", panel), !saved);
+    show($("[data-role=saved]", panel), fresh);
+    show($("[data-role=stale]", panel), saved && !fresh);
+    show($("[data-action=remove]", panel), !!saved);
+    if (saved) { $("[data-role=status]", panel).textContent = ""; }
+  }
+  if (panel) {
+    show(panel, true);
+    panel.addEventListener("click", async function (event) {
+      var action = event.target.getAttribute("data-action");
+      if (action === "save") { await save(); }
+      if (action === "remove") {
+        await caches.delete(PREFIX + panel.getAttribute("data-slug"));
+        await panelState();
+      }
+    });
+    panelState();
+  }
+
+  /* The offline page: what is saved on this device. */
+  var list = $("#offline-saved");
+  if (list) {
+    courseCaches().then(async function (keys) {
+      for (var k of keys) {
+        var m = await meta(k.slice(PREFIX.length));
+        if (!m) { continue; }
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = m.url;
+        a.textContent = m.title;
+        li.appendChild(a);
+        list.appendChild(li);
+      }
+      show($("#offline-none"), !list.children.length);
+    });
+  }
+
+  window.addEventListener("online", function () {
+    if (copy) { location.reload(); } else { showState(); sync(); }
+  });
+  window.addEventListener("offline", showState);
+  showState();
+  sync().catch(function () {});
+})();
