@@ -1,17 +1,16 @@
-/* Offline reading, an enhancement (pages work without it): registers the service worker, saves
-   and removes a course's copy (user-neutral pages fetched with X-LMS-Offline), keeps "Tandai
-   selesai" taps made offline on the device and sends them once back online (the server ignores
-   repeats), and clears the saved copies when someone signs out. */
+/* Offline reading, an enhancement: registers the service worker, saves a course's user-neutral
+   pages (X-LMS-Offline), keeps "Tandai selesai" taps made offline and sends them when back
+   online (the server ignores repeats), clears saved copies at sign-out. */
 (function () {
   "use strict";
   if (!("serviceWorker" in navigator) || !window.caches || !window.fetch) { return; }
   var QUEUE = "lms-offline-queue", OWNER = "lms-offline-owner", PREFIX = "lms-course-";
   var body = document.body, copy = body.hasAttribute("data-offline-copy");
   var user = body.getAttribute("data-user");
-  var $ = function (s, root) { return (root || document).querySelector(s); };
+  var $ = (s, root) => (root || document).querySelector(s);
   var show = function (el, on) { if (el) { el.hidden = !on; } };
   var fill = function (text, values) {
-    return text.replace(/\{(\w+)\}/g, function (m, k) { return values[k]; });
+    return text.replace(/\{(\w+)\}/g, (m, k) => values[k]);
   };
   navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
 
@@ -25,16 +24,16 @@
   function owner() { return localStorage.getItem(OWNER); }
   function mine() {
     var who = user || owner();
-    return queue().filter(function (i) { return i.owner === who; });
+    return queue().filter((i) => i.owner === who);
   }
   async function courseCaches() {
-    return (await caches.keys()).filter(function (k) { return k.indexOf(PREFIX) === 0; });
+    return (await caches.keys()).filter((k) => k.indexOf(PREFIX) === 0);
   }
   async function clearCopies() {
-    await Promise.all((await courseCaches()).map(function (k) { return caches.delete(k); }));
+    await Promise.all((await courseCaches()).map((k) => caches.delete(k)));
   }
 
-  /* Someone else signed in on this device: the previous person's copies go. */
+  /* Someone else signed in here: the previous person's copies go. */
   if (user && owner() !== user) {
     if (owner()) { clearCopies(); }
     localStorage.setItem(OWNER, user);
@@ -47,7 +46,7 @@
     var waiting = $("#offline-waiting"), items = mine();
     if (waiting) {
       waiting.textContent = fill(waiting.getAttribute("data-text"), {
-        lessons: items.map(function (i) { return i.title; }).join(", ")
+        lessons: items.map((i) => i.title).join(", ")
       });
       show(waiting, items.length > 0);
     }
@@ -57,7 +56,7 @@
     var token = $("input[name=csrf_token]"), items = mine();
     if (!user || !token || !items.length || !navigator.onLine) { return; }
     var response = await fetch("/offline/selesai", {
-      method: "POST", credentials: "same-origin",
+      method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRFToken": token.value},
       body: JSON.stringify({completions: items.map(function (i) {
         return {lesson: i.lesson, at: i.at};
@@ -77,13 +76,13 @@
     showState();
   }
 
-  /* "Tandai selesai" with no connection (or on a saved copy, which has no form token). */
+  /* "Tandai selesai" offline (or on a saved copy: it has no form token). */
   document.querySelectorAll("form[data-offline-lesson]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (navigator.onLine && !copy) { return; }
       event.preventDefault();
       var lesson = Number(form.getAttribute("data-offline-lesson"));
-      var items = queue().filter(function (i) { return i.lesson !== lesson; });
+      var items = queue().filter((i) => i.lesson !== lesson);
       items.push({lesson: lesson, title: ($("h1") || {}).textContent || String(lesson),
                   at: new Date().toISOString(), owner: user || owner()});
       setQueue(items);
@@ -92,8 +91,7 @@
     });
   });
 
-  /* Signing out: send what waits, then remove the saved copies (the server's Clear-Site-Data
-     does the same where the browser supports it). */
+  /* Signing out: send what waits, remove the copies (as the server's Clear-Site-Data does). */
   var out = $("form[data-signout]");
   if (out) {
     out.addEventListener("submit", function (event) {
@@ -102,36 +100,38 @@
         return clearCopies();
       }).then(function () {
         localStorage.removeItem(OWNER);
-        setQueue(queue().filter(function (i) { return i.owner !== user; }));
+        setQueue(queue().filter((i) => i.owner !== user));
       }).finally(function () { out.submit(); });
     });
   }
 
-  /* The course page: "Simpan untuk offline", update, "Hapus dari perangkat". */
+  /* The course page: save, update, remove. */
   var panel = $("#offline-save");
   async function meta(slug) {
     var hit = await caches.match("/offline-meta/" + slug, {cacheName: PREFIX + slug});
     return hit ? hit.json() : null;
   }
   async function save() {
-    var status = $("[data-role=status]", panel), bar = $("progress", panel);
+    var status = $("[data-role=status]", panel), bar = $("progress", panel), attr = function (n) {
+      return panel.getAttribute("data-" + n);
+    };
     try {
-      var data = await (await fetch(panel.getAttribute("data-json"), {credentials: "same-origin"})).json();
+      var data = await (await fetch(attr("json"))).json();
       var cache = await caches.open(PREFIX + data.slug), done = 0, urls = data.urls.slice();
       show(bar, true);
       bar.max = urls.length;
       var worker = async function () {
         while (urls.length) {
           var url = urls.shift();
-          var r = await fetch(url, {credentials: "same-origin", headers: {"X-LMS-Offline": "1"}});
+          var r = await fetch(url, {headers: {"X-LMS-Offline": "1"}});
           if (!r.ok || r.redirected) { throw new Error(url); }
           await cache.put(url, r);
           bar.value = ++done;
-          status.textContent = fill(panel.getAttribute("data-saving"), {done: done, total: data.urls.length});
+          status.textContent = fill(attr("saving"), {done: done, total: data.urls.length});
         }
       };
       await Promise.all([worker(), worker(), worker()]);
-      var keep = data.urls.map(function (u) { return new URL(u, location.href).href; });
+      var keep = data.urls.map((u) => new URL(u, location.href).href);
       (await cache.keys()).forEach(function (req) {
         if (keep.indexOf(req.url) < 0) { cache.delete(req); }
       });
@@ -141,7 +141,7 @@
       }), {headers: {"Content-Type": "application/json"}}));
       if (user) { localStorage.setItem(OWNER, user); }
     } catch (e) {
-      status.textContent = panel.getAttribute("data-failed");
+      status.textContent = attr("failed");
     }
     show(bar, false);
     await panelState();
@@ -168,7 +168,7 @@
     panelState();
   }
 
-  /* The offline page: what is saved on this device. */
+  /* The offline page: what is saved here. */
   var list = $("#offline-saved");
   if (list) {
     courseCaches().then(async function (keys) {
@@ -185,8 +185,15 @@
     });
   }
 
+  /* A saved copy gives way to the live page once the site answers. */
+  function back() {
+    fetch("/manifest.webmanifest", {method: "HEAD", cache: "no-store"}).then(function (r) {
+      if (r.ok) { location.reload(); }
+    }, function () { setTimeout(back, 10000); });
+  }
+  if (copy && navigator.onLine) { setTimeout(back, 3000); }
   window.addEventListener("online", function () {
-    if (copy) { location.reload(); } else { showState(); sync(); }
+    if (copy) { back(); } else { showState(); sync(); }
   });
   window.addEventListener("offline", showState);
   showState();

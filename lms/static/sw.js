@@ -1,6 +1,5 @@
-/* Akademi KIM service worker. Pages come from the network; when there is none, from the copies
-   the trainee saved (offline.js saves them, user-neutral) or else the offline page. Course
-   pictures come from a saved copy first, to spare metered data. Nothing else is kept. */
+/* Akademi KIM: pages from the network, else from the copies offline.js saved, else the offline
+   page; course pictures from a saved copy first (metered data). */
 "use strict";
 var SHELL = "lms-shell-v1";
 var SHELL_URLS = ["/offline", "/static/style.css", "/static/offline.js", "/static/icon-192.png"];
