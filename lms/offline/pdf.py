@@ -2,6 +2,7 @@
 text and images, for trainees who read on paper or share with their KIM."""
 
 import io
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -88,14 +89,13 @@ def _inline(element) -> str:
 class Pictures:
     """The course's images by their media URL, drawn to fit the page width."""
 
-    def __init__(self, course: Course):
+    def __init__(self, course: Course, html: str):
         self.prefix = f"/kursus/{course.slug}/media/"
-        self.assets = {
-            a.path: a
-            for a in db.session.scalars(
-                select(CourseAsset).where(CourseAsset.course_id == course.id)
-            )
-        }
+        paths = set(re.findall(re.escape(self.prefix) + r"""([^"'?#\s]+)""", html))
+        query = select(CourseAsset).where(
+            CourseAsset.course_id == course.id, CourseAsset.path.in_(paths)
+        )
+        self.assets = {a.path: a for a in db.session.scalars(query)} if paths else {}
 
     def flowable(self, src: str) -> Flowable | None:
         if not src.startswith(self.prefix):
@@ -223,7 +223,7 @@ def module_document(course: Course, module_id: int) -> ModuleDocument | None:
     styles = _styles()
     ids = [lesson.id for lesson in module.lessons]
     html = dict(db.session.execute(select(Lesson.id, Lesson.html).where(Lesson.id.in_(ids))).all())
-    pictures = Pictures(course)
+    pictures = Pictures(course, "".join(html.values()))
     heading = _("Module %(n)s", n=number)
     story: list = [
         Paragraph(escape(course.title), styles["subtitle"]),

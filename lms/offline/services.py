@@ -22,7 +22,7 @@ from ..timeutil import utcnow
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # What a lesson page adds to its lesson's text (header, navigation, footer), and the course page
 # per lesson listed: measured on the shipped courses, rounded up.
-PAGE_OVERHEAD = 5_000
+PAGE_OVERHEAD = 2_300
 COURSE_PAGE_BASE, COURSE_PAGE_PER_LESSON = 6_000, 400
 MAX_ITEMS = 500  # completions sent at once; a course has far fewer lessons
 
