@@ -12,7 +12,7 @@
   var fill = function (text, values) {
     return text.replace(/\{(\w+)\}/g, (m, k) => values[k]);
   };
-  navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
+  navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(() => 0);
 
   function queue() {
     try { return JSON.parse(localStorage.getItem(QUEUE)) || []; } catch (e) { return []; }
@@ -91,14 +91,14 @@
     });
   });
 
-  /* Signing out: send what waits, remove the copies (as the server's Clear-Site-Data does). */
+  /* Signing out: send what waits, remove the copies (as Clear-Site-Data does). */
   var out = $("form[data-signout]");
   if (out) {
     out.addEventListener("submit", function (event) {
+      if (!navigator.onLine) { return; }  /* it fails: keep all */
       event.preventDefault();
-      sync().catch(function () {}).then(function () {
-        return clearCopies();
-      }).then(function () {
+      var wait = new Promise((done) => setTimeout(done, 5000));
+      Promise.race([sync(), wait]).catch(() => 0).then(clearCopies).then(function () {
         localStorage.removeItem(OWNER);
         setQueue(queue().filter((i) => i.owner !== user));
       }).finally(function () { out.submit(); });
@@ -197,5 +197,5 @@
   });
   window.addEventListener("offline", showState);
   showState();
-  sync().catch(function () {});
+  sync().catch(() => 0);
 })();
