@@ -86,6 +86,15 @@ def _inline(element) -> str:
     return "".join(parts).strip()
 
 
+def _paragraph(markup: str, style, element=None) -> Paragraph:
+    """A paragraph of reportlab markup; should the markup not parse, its plain text."""
+    try:
+        return Paragraph(markup, style)
+    except ValueError:
+        plain = element.text_content() if element is not None else markup
+        return Paragraph(escape(plain), style)
+
+
 class Pictures:
     """The course's images by their media URL, drawn to fit the page width."""
 
@@ -127,15 +136,15 @@ def _flowables(html: str, styles, pictures: Pictures) -> list:
         if isinstance(element, str):
             if element.strip():
                 out.append(Paragraph(escape(element.strip()), styles["body"]))
-            continue
-        out.extend(_block(element, styles, pictures))
+        elif isinstance(element.tag, str):  # not a comment
+            out.extend(_block(element, styles, pictures))
     return out
 
 
 def _block(element, styles, pictures) -> list:
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag in ("h2", "h3", "h4"):
-        return [Paragraph(_inline(element), styles["h2" if tag == "h2" else "h3"])]
+        return [_paragraph(_inline(element), styles["h2" if tag == "h2" else "h3"], element)]
     if tag in ("ul", "ol"):
         items = [
             ListItem(_block_list(li, styles, pictures), leftIndent=12)
@@ -156,7 +165,7 @@ def _block(element, styles, pictures) -> list:
         return [HRFlowable(width="100%", color=colors.HexColor("#bbbbbb"))]
     if tag == "table":
         rows = [
-            [Paragraph(_inline(cell), styles["body"]) for cell in tr if cell.tag in ("td", "th")]
+            [_paragraph(_inline(c), styles["body"], c) for c in tr if c.tag in ("td", "th")]
             for tr in element.iter("tr")
         ]
         rows = [r for r in rows if r]
@@ -176,7 +185,7 @@ def _block(element, styles, pictures) -> list:
     out = []
     text = _inline(element)
     if text:
-        out.append(Paragraph(text, styles[style]))
+        out.append(_paragraph(text, styles[style], element))
     for img in element.iter("img"):
         picture = pictures.flowable(img.get("src", ""))
         if picture is not None:
@@ -195,7 +204,7 @@ def _block_list(element, styles, pictures, style="body") -> list:
     )
     if not has_blocks:
         text = _inline(element)
-        return [Paragraph(text, styles[style])] if text else [Spacer(1, 1)]
+        return [_paragraph(text, styles[style], element)] if text else [Spacer(1, 1)]
     out = []
     if (element.text or "").strip():
         out.append(Paragraph(escape(element.text.strip()), styles[style]))

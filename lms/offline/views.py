@@ -38,7 +38,8 @@ def mark_offline_copy() -> None:
 
 
 def add_vary(response):
-    if g.get("offline_copy"):
+    """Pages differ by the header: no cache may hand the live page to the saving script."""
+    if response.mimetype == "text/html":
         response.vary.add(OFFLINE_HEADER)
     return response
 
