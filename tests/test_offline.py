@@ -380,3 +380,12 @@ def test_module_pdfs_draw_photos_and_survive_odd_lesson_html(app, client, enroll
         for words in ("Senin", "piket", "miring", "kode <b>", "Kutipan", "Tanda <para>"):
             assert words in text, words
         assert "https://contoh.id" in text
+
+
+def test_a_saved_lesson_page_stays_within_the_query_budget(client, enrolled, count_queries):
+    url = f"/kursus/{SLUG}/pelajaran/{enrolled[0][0]}"
+    client.get(url, headers=OFFLINE)  # warm the outline cache
+    with count_queries() as statements:
+        response = client.get(url, headers=OFFLINE)
+    assert response.status_code == 200 and "data-offline-copy" in response.get_data(as_text=True)
+    assert len(statements) <= 3, statements

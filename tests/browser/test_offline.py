@@ -197,6 +197,13 @@ def test_an_updated_course_offers_the_update_and_signing_out_removes_the_copy(li
             db.session.commit()
             db.session.remove()
 
+    # "Hapus dari perangkat" frees the space; saved again, signing out removes it.
+    panel.get_by_role("button", name="Hapus dari perangkat").click()
+    panel.get_by_role("button", name="Simpan untuk offline").wait_for()
+    assert saved_caches(page) == []
+    panel.get_by_role("button", name="Simpan untuk offline").click()
+    panel.get_by_text("Tersimpan di perangkat ini").wait_for()
+    assert saved_caches(page) == [f"lms-course-{SLUG}"]
     page.get_by_role("button", name="Keluar").click()
     expect(page.get_by_text("Anda sudah keluar")).to_be_visible()
     page.wait_for_load_state()
