@@ -218,6 +218,23 @@ def test_an_updated_course_offers_the_update_and_signing_out_removes_the_copy(li
     context.set_offline(False)
 
 
+def test_someone_else_signing_in_on_the_phone_removes_the_previous_copy(live_app, phone):
+    """A session that ran out (no sign-out) and another person signs in on the same phone."""
+    context, page = phone
+    trainee(live_app, "offline4@contoh.id")
+    trainee(live_app, "offline5@contoh.id")
+    sign_in(page, "offline4@contoh.id")
+    save_course(page)
+    context.clear_cookies()  # the first person's session is gone
+    sign_in(page, "offline5@contoh.id")
+    page.goto("/belajar")
+    for _ in range(50):  # removed in the background, as the page opens
+        if not saved_caches(page):
+            break
+        page.wait_for_timeout(100)
+    assert saved_caches(page) == []
+
+
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (make test)")
 def test_a_module_downloads_as_a_pdf_with_its_lessons(live_app, browser, live_server, tmp_path):
     _, lessons = trainee(live_app, "offline3@contoh.id")
