@@ -126,6 +126,12 @@ def test_a_course_saved_offline_is_read_and_completed_without_a_signal(live_app,
     sign_in(page, "offline1@contoh.id")
     save_course(page)
     assert saved_caches(page) == [f"lms-course-{SLUG}"]
+    # Installable to the home screen: Chromium finds nothing missing in the manifest.
+    cdp = context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and '"Akademi KIM"' in manifest["data"]
+    problems = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [p["errorId"] for p in problems if p["errorId"] != "in-incognito"] == []
 
     context.set_offline(True)
     for lesson_id, title in lessons:  # three lessons, straight from a bookmarked address
