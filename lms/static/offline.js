@@ -62,7 +62,7 @@
         return {lesson: i.lesson, at: i.at};
       })})
     });
-    if (!response.ok) { return; }
+    if (!response.ok || response.redirected) { return; }
     var result = await response.json();
     var gone = [].concat(result.recorded, result.already, result.refused);
     setQueue(queue().filter(function (i) {
@@ -83,7 +83,7 @@
       event.preventDefault();
       var lesson = Number(form.getAttribute("data-offline-lesson"));
       var items = queue().filter((i) => i.lesson !== lesson);
-      items.push({lesson: lesson, title: ($("h1") || {}).textContent || String(lesson),
+      items.push({lesson: lesson, title: $("h1").textContent,
                   at: new Date().toISOString(), owner: user || owner()});
       setQueue(items);
       var next = $("a[rel=next]") || $(".crumbs a");
@@ -136,9 +136,8 @@
         if (keep.indexOf(req.url) < 0) { cache.delete(req); }
       });
       await cache.put("/offline-meta/" + data.slug, new Response(JSON.stringify({
-        slug: data.slug, title: data.title, version: data.version, lessons: data.lessons,
-        url: data.urls[0], saved: new Date().toISOString()
-      }), {headers: {"Content-Type": "application/json"}}));
+        title: data.title, version: data.version, url: data.urls[0]
+      })));
       if (user) { localStorage.setItem(OWNER, user); }
     } catch (e) {
       status.textContent = attr("failed");
@@ -158,12 +157,14 @@
   if (panel) {
     show(panel, true);
     panel.addEventListener("click", async function (event) {
-      var action = event.target.getAttribute("data-action");
+      var button = event.target, action = button.getAttribute("data-action");
+      button.disabled = true;
       if (action === "save") { await save(); }
       if (action === "remove") {
         await caches.delete(PREFIX + panel.getAttribute("data-slug"));
         await panelState();
       }
+      button.disabled = false;
     });
     panelState();
   }
@@ -193,7 +194,7 @@
   }
   if (copy && navigator.onLine) { setTimeout(back, 3000); }
   window.addEventListener("online", function () {
-    if (copy) { back(); } else { showState(); sync(); }
+    if (copy) { back(); } else { showState(); sync().catch(() => 0); }
   });
   window.addEventListener("offline", showState);
   showState();
