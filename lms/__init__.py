@@ -91,6 +91,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
     from .issuers.views import bp as issuers_bp
     from .jobs.views import bp as jobs_bp
+    from .offline.views import bp as offline_bp
+    from .offline.views import register as register_offline
     from .privacy.views import bp as privacy_bp
     from .quizzes.views import bp as quizzes_bp
     from .reports.views import bp as reports_bp
@@ -109,6 +111,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(offline_bp)
+    register_offline(app)
     register_error_handlers(app)
     register_template_helpers(app)
     from .completion.services import register as register_completion

@@ -31,7 +31,15 @@ def decimal(value, locale=None) -> str:
     return format_decimal(value, format="#,##0.#", locale=_locale(locale))
 
 
+def filesize(value: int, locale=None) -> str:
+    """A download's size as a phone shows it: 180 KB · 1,2 MB (id), 1.2 MB (en)."""
+    if value < 1000 * 1024:
+        return f"{max(1, round(value / 1024))} KB"
+    return f"{number(value / 2**20, 1, locale)} MB"
+
+
 def register(app) -> None:
     app.add_template_filter(number, "num")
     app.add_template_filter(percent, "pct")
     app.add_template_filter(decimal, "dec")
+    app.add_template_filter(filesize, "filesize")

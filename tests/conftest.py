@@ -19,6 +19,14 @@ from lms.content.sync import sync_courses  # noqa: E402
 from lms.extensions import cache, db, local_cache  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The one script every page loads (deferred, from the site: offline reading, issue 17).
+OFFLINE_SCRIPT = '<script src="/static/offline.js" defer></script>'
+
+
+def without_offline_script(html: str) -> str:
+    """The page without its offline script tag, to check it has no other script."""
+    return html.replace(OFFLINE_SCRIPT, "", 1)
+
 
 # Property tests must not fail because a busy machine (CI) generates inputs slowly.
 settings.register_profile(

@@ -132,6 +132,21 @@ MATRIX = [
         "/kursus/kursus-contoh/pelajaran/{lesson}",
         {**dict.fromkeys(ROLES, 302), "trainee": 200, "anonymous": LOGIN},
     ),
+    # Offline copies and module PDFs (issue 17): only the enrolled trainee.
+    (
+        "GET",
+        "/kursus/kursus-contoh/offline.json",
+        {**dict.fromkeys(ROLES, 403), "trainee": 200, "anonymous": LOGIN},
+    ),
+    (
+        "GET",
+        "/kursus/kursus-contoh/modul/{module}.pdf",
+        {**dict.fromkeys(ROLES, 302), "trainee": 200, "anonymous": LOGIN},
+    ),
+    ("POST", "/offline/selesai", {**dict.fromkeys(ROLES, 400), "anonymous": LOGIN}),
+    ("GET", "/sw.js", dict.fromkeys(ROLES, 200)),
+    ("GET", "/manifest.webmanifest", dict.fromkeys(ROLES, 200)),
+    ("GET", "/offline", dict.fromkeys(ROLES, 200)),
     # Practice tasks (before the others enrol below): see the task rows further down.
     (
         "GET",
@@ -271,6 +286,7 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
     client.post("/kursus/kursus-contoh/daftar")
     with app.app_context():
         lesson = db.session.scalar(select(Lesson.id).order_by(Lesson.id))
+        module = db.session.scalar(select(Lesson.module_id).order_by(Lesson.id))
         quiz = db.session.scalar(select(Quiz.id).where(Quiz.key == "module:pengenalan"))
         shipped = db.session.scalar(select(Course.id).where(Course.slug == "kursus-contoh"))
     client.post(f"/kursus/kursus-contoh/kuis/{quiz}/mulai")
@@ -340,6 +356,7 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         "photo": photo,
         "assignment": assignment_id,
         "lesson": lesson,
+        "module": module,
         "user": ids["other_trainee"],
         "quiz": quiz,
         "attempt": attempt,
@@ -406,6 +423,7 @@ def test_every_route_is_in_the_matrix(app):
         (
             m,
             url.replace("{lesson}", "<id:lesson_id>")
+            .replace("{module}", "<id:module_id>")
             .replace("{user}", "<id:user_id>")
             .replace("{quiz}", "<id:quiz_id>")
             .replace("{attempt}", "<id:attempt_id>")

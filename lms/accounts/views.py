@@ -86,6 +86,11 @@ def logout():
     if form.validate_on_submit():
         sessions.end(current_user._get_current_object())
         flash(_("You have signed out."), "info")
+        response = redirect(url_for("catalog.index"))
+        # Courses saved for offline reading and completions waiting on this device go with
+        # the person (offline.js clears them too where this header is not supported).
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return redirect(url_for("catalog.index"))
 
 

@@ -84,6 +84,7 @@ def pages(live_app, live_server):
         ("halaman@contoh.id", f"/percobaan/{ids['attempt']}"),
         ("halaman@contoh.id", f"/percobaan/{ids['done']}/hasil"),
         ("halaman@contoh.id", "/sertifikat"),
+        ("halaman@contoh.id", "/offline"),
         ("halaman@contoh.id", "/akun"),
         ("halaman@contoh.id", "/akun/kata-sandi"),
         ("admin@contoh.id", "/admin"),
