@@ -27,12 +27,15 @@ from ..issuers import numbering
 from ..issuers import services as issuers
 from ..issuers.models import Issuer
 from ..links import external_url
+from ..signing import services as signing
+from ..signing.signers import Signer
 from ..text import one_line
 from ..timeutil import utcnow
 from .models import CODE_LENGTH, AuditEvent, Certificate, new_code
 from .pdf import Paper, render
 
 BATCH = 50
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 # ---------------------------------------------------------------- eligibility
@@ -153,9 +156,12 @@ def _issue(
     action="issue",
     seq: int | None = None,
     now=None,
+    signer: Signer | None | bool = True,
 ) -> Certificate:
     """Add a certificate to the session (number, code, PDF hash, audit); the caller commits.
-    `seq` is a number the caller already took from the issuer's sequence."""
+    `seq` is a number the caller already took from the issuer's sequence; `signer` is the
+    unit's signer when the caller already has it (True: look it up; None: the unit signs
+    nothing). Signing failures raise SigningError: nothing unsigned is issued instead."""
     finished = enrolment.completed_at or utcnow()
     zone = locales.zone(user.timezone)
     completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
@@ -179,11 +185,28 @@ def _issue(
         issued_at=now,
         issued_by_id=actor.id if actor else None,
     )
-    stored = storage.save(render(paper_for(certificate)), "application/pdf")
+    if course.certificate_valid_years:
+        certificate.valid_until = add_years(completed_on, course.certificate_valid_years)
+    if signer is True:
+        signer = signing.signer_for(issuer.id, now)
+    pdf = render(paper_for(certificate))
+    if signer is not None:
+        pdf = signer.sign(pdf)
+        certificate.signature_level = signer.level
+        certificate.signed_by = signing.signed_by(issuer.id)
+    stored = storage.save(pdf, "application/pdf")
     certificate.pdf_sha256, certificate.pdf_key = stored.sha256, stored.key
     db.session.add(certificate)
     audit(actor, action, certificate, number=certificate.number, user_id=user.id)
     return certificate
+
+
+def add_years(day, years: int):
+    """The same day `years` later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def issuer_for(user: User | None, course: Course) -> Issuer:
@@ -230,6 +253,10 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
         if existing is None:
             raise
         return existing
+    except ServiceError:
+        db.session.rollback()
+        raise
+    signals.certificate_issued.send(certificate)
     return certificate
 
 
@@ -309,6 +336,7 @@ def issue_eligible(
         )
     }
     issuers.require_real_signatory(unit)
+    signer = signing.signer_for(unit.id)  # unlocked once for the whole run
     for start in range(0, len(eligible), BATCH):
         batch = eligible[start : start + BATCH]
         while batch:
@@ -317,7 +345,15 @@ def issue_eligible(
             first = numbering.next_seq(unit.id, now.year, len(batch))
             issued = [
                 _issue(
-                    actor, user, course, unit, status, enrolments[user.id], seq=first + i, now=now
+                    actor,
+                    user,
+                    course,
+                    unit,
+                    status,
+                    enrolments[user.id],
+                    seq=first + i,
+                    now=now,
+                    signer=signer,
                 )
                 for i, (user, status) in enumerate(batch)
             ]
@@ -332,6 +368,8 @@ def issue_eligible(
                     raise
                 batch = [(user, status) for user, status in batch if user.id not in taken]
                 continue
+            for certificate in issued:
+                signals.certificate_issued.send(certificate)
             yield from issued
             break
 
@@ -412,7 +450,11 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
         certificate.revoked_reason = reason
         certificate.revoked_by_id = actor.id
         db.session.flush()  # the old one leaves the "one active per course" index first
-    new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
+    try:
+        new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
+    except ServiceError:
+        db.session.rollback()
+        raise
     db.session.flush()
     certificate.replaced_by_id = new.id
     if was_valid:
@@ -424,6 +466,7 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
     except IntegrityError as e:  # a parallel reissue or claim won
         db.session.rollback()
         raise ServiceError(_l("The certificate changed meanwhile. Reload the page.")) from e
+    signals.certificate_issued.send(new)
     return new
 
 
@@ -516,8 +559,13 @@ def public_record(certificate: Certificate | None) -> dict:
     """What verification shows: the same for the page and the JSON API."""
     if certificate is None:
         return {"status": "not_found"}
+    expired = (
+        certificate.valid_until is not None
+        and certificate.valid_until
+        < utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(WIB).date()
+    )
     record = {
-        "status": "valid" if certificate.valid else "revoked",
+        "status": "revoked" if not certificate.valid else "expired" if expired else "valid",
         "code": certificate.code,
         "number": certificate.number,
         "name": certificate.full_name,
@@ -528,6 +576,9 @@ def public_record(certificate: Certificate | None) -> dict:
         "issuer": certificate.issuer_snapshot["name"],
         "score": certificate.score,
         "pdf_sha256": certificate.pdf_sha256,
+        "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+        "signature": certificate.signature_level or None,
+        "signed_by": certificate.signed_by or None,
     }
     if not certificate.valid:
         record["revoked_at"] = certificate.revoked_at.isoformat(timespec="seconds") + "Z"
