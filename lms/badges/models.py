@@ -8,8 +8,8 @@ from ..timeutil import utcnow
 
 
 class IssuerKey(db.Model):
-    """An issuing unit's Ed25519 key for its Open Badges credentials (VC-JWT). The private key
-    is sealed like the signing keys; the public JWK is published in the unit's DID document."""
+    """An issuing unit's P-256 key for its Open Badges credentials (VC-JWT, ES256). The private key
+    is sealed like the signing keys; the public JWK is published in the unit's JWK set."""
 
     __tablename__ = "issuer_keys"
 
