@@ -23,7 +23,7 @@ from ..completion.services import (
 )
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
-from ..issuers import numbering
+from ..issuers import nip, numbering
 from ..issuers import services as issuers
 from ..issuers.models import Issuer
 from ..links import external_url
@@ -117,6 +117,10 @@ def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
     in storage: it is rendered as it was then, so its bytes (and SHA-256) never change."""
     issuer = certificate.issuer_snapshot
     score = certificate.score
+    printed = {
+        "signatory_nip": issuer.get("signatory_nip", ""),
+        **(_conventions(issuer, certificate) if kept else {}),
+    }
     return Paper(
         full_name=certificate.full_name,
         course_title=certificate.course_title,
@@ -129,12 +133,32 @@ def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
         city=issuer.get("city", ""),
         signatory_name=issuer["signatory_name"],
         signatory_title=issuer["signatory_title"],
-        signatory_nip=issuer.get("signatory_nip", ""),
         verify_url=verify_url(certificate.code),
         logo=issuers.image_bytes(issuer.get("logo_id")),
         signature=issuers.image_bytes(issuer.get("signature_id")),
         score_text=formatting.number(score, locale="id") if kept and score is not None else None,
+        **printed,
     )
+
+
+def _conventions(issuer: dict, certificate: Certificate) -> dict:
+    """What issue 16 added to the paper: NIPs with their spaces, rank, "a.n.", a second
+    signatory, the end of validity (records issued before print as they did)."""
+    second = None
+    if issuer.get("signatory2_name"):
+        second = (
+            issuer["signatory2_title"],
+            issuer["signatory2_name"],
+            issuer.get("signatory2_rank", ""),
+            nip.pretty(issuer.get("signatory2_nip", "")),
+        )
+    return {
+        "signatory_nip": nip.pretty(issuer.get("signatory_nip", "")),
+        "signatory_rank": issuer.get("signatory_rank", ""),
+        "signatory_on_behalf": issuer.get("signatory_on_behalf", ""),
+        "second": second,
+        "valid_until": certificate.valid_until,
+    }
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
@@ -171,7 +195,9 @@ def _issue(
         seq = numbering.next_seq(issuer.id, now.year)
     certificate = Certificate(
         code=new_code(),
-        number=numbering.format_number(issuer.number_pattern, seq, issuer.code, now.date()),
+        number=numbering.format_number(
+            issuer.number_pattern, seq, issuer.code, now.date(), issuer.classification
+        ),
         user_id=user.id,
         course_id=course.id,
         issuer_id=issuer.id,

@@ -33,6 +33,8 @@ class Issuer(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(30), unique=True)
     number_pattern: Mapped[str] = mapped_column(String(100), default=DEFAULT_PATTERN)
+    # {class} in number patterns: the unit's archive classification code (e.g. Kemenag PP.00).
+    classification: Mapped[str] = mapped_column(String(30), default="", server_default="")
     logo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id"))
     signatory_name: Mapped[str] = mapped_column(String(120))
     signatory_title: Mapped[str] = mapped_column(String(200))

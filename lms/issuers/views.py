@@ -14,10 +14,12 @@ from ..errors import FormErrors
 from ..extensions import db
 from ..forms import EmptyForm
 from ..permissions import can_manage_certificates, require
+from ..timeutil import utcnow
 from ..web import render_form, show_errors
-from . import services
+from . import nip, services
 from .forms import IssuerForm
 from .models import DEFAULT_PATTERN, Issuer, StoredImage
+from .numbering import PRESETS
 
 bp = Blueprint("issuers", __name__)
 TEXT_FIELDS = (
@@ -28,12 +30,19 @@ TEXT_FIELDS = (
     "signatory_name",
     "signatory_title",
     "signatory_nip",
+    "signatory_rank",
+    "signatory_on_behalf",
+    "signatory2_name",
+    "signatory2_title",
+    "signatory2_nip",
+    "signatory2_rank",
+    "classification",
 )
 
 
 @bp.app_context_processor
 def helpers():
-    return {"image_key": services.image_key}
+    return {"image_key": services.image_key, "pretty_nip": nip.pretty}
 
 
 @bp.route("/admin/penerbit")
@@ -46,6 +55,23 @@ def _issuer_form_page(issuer: Issuer | None):
     form = IssuerForm(obj=issuer if request.method == "GET" else None)
     if request.method == "GET" and issuer is None:
         form.number_pattern.data = DEFAULT_PATTERN
+    preset = {p.key: p for p in PRESETS}.get(form.number_preset.data or "")
+    if preset is not None:  # a chosen style replaces the typed pattern
+        form.number_pattern.data = preset.pattern
+    preview = services.preview_number(
+        issuer,
+        form.number_pattern.data or "",
+        form.code.data or "",
+        form.classification.data or "",
+        utcnow().date(),
+    )
+    examples = services.preset_examples(
+        form.code.data or "", form.classification.data or "", utcnow().date()
+    )
+    if form.is_submitted() and form.preview.data:
+        return render_form(
+            "issuers/form.html", form, issuer=issuer, preview=preview, presets=examples
+        )
     if form.validate_on_submit():
         try:
             saved = services.save_issuer(
@@ -63,7 +89,7 @@ def _issuer_form_page(issuer: Issuer | None):
         else:
             flash(_("The issuing unit %(name)s has been saved.", name=saved.name), "success")
             return redirect(url_for("issuers.index"))
-    return render_form("issuers/form.html", form, issuer=issuer)
+    return render_form("issuers/form.html", form, issuer=issuer, preview=preview, presets=examples)
 
 
 @bp.route("/admin/penerbit/baru", methods=["GET", "POST"])
