@@ -115,6 +115,7 @@ MATRIX = [
     ("GET", "/v/{cert_code}", dict.fromkeys(ROLES, 200)),
     ("GET", "/api/v1/certificates/{cert_code}", dict.fromkeys(ROLES, 200)),
     ("GET", "/v/{cert_code}/ob3.jwt", dict.fromkeys(ROLES, 200)),
+    ("POST", "/v/periksa-berkas", dict.fromkeys(ROLES, 400)),
     ("GET", "/ob/penerbit/{issuer_code}", dict.fromkeys(ROLES, 200)),
     ("GET", "/ob/penerbit/{issuer_code}/jwks.json", dict.fromkeys(ROLES, 200)),
     ("GET", "/ob/penerbit/{issuer_code}/status/1", dict.fromkeys(ROLES, 200)),

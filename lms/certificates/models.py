@@ -59,7 +59,7 @@ class Certificate(db.Model):
     issuer_snapshot: Mapped[dict] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
     # The PDF made at issue, kept in storage: served as is ever after. Certificates issued
     # before files were kept have none and are rendered again (to the same bytes).
     pdf_key: Mapped[str | None] = mapped_column(String(40))

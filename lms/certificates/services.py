@@ -1,5 +1,6 @@
 """Certificates: eligibility, issuing with gap-free numbers, revocation, reissue, verification."""
 
+import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -613,6 +614,34 @@ def public_record(certificate: Certificate | None) -> dict:
             replacement = db.session.get(Certificate, certificate.replaced_by_id)
             record["replaced_by"] = replacement.code if replacement else None
     return record
+
+
+# ---------------------------------------------------------------- checking a PDF file
+
+
+def check_file(data: bytes) -> dict:
+    """Periksa berkas PDF: is this file a certificate issued here, unchanged (its SHA-256 is a
+    record's), and validly signed? Nothing is kept."""
+    if not data:
+        raise FormErrors({"berkas": _l("Choose the PDF file of the certificate.")})
+    if len(data) > signing.CHECK_MAX_BYTES:
+        raise FormErrors({"berkas": _l("The file is larger than 5 MB.")})
+    digest = hashlib.sha256(data).hexdigest()
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.pdf_sha256 == digest).limit(1)
+    )
+    inspection = signing.inspect_pdf(data)
+    signatures = inspection.get("signatures", [])
+    return {
+        "sha256": digest,
+        "record": public_record(certificate) if certificate is not None else None,
+        "readable": inspection.get("readable", False),
+        "timed_out": inspection.get("timed_out", False),
+        "too_many_pages": inspection.get("too_many_pages", False),
+        "signatures": signatures,
+        "signed_validly": bool(signatures)
+        and all(s["valid"] and s["whole_file"] for s in signatures),
+    }
 
 
 # ---------------------------------------------------------------- personal data

@@ -219,6 +219,11 @@ def signer_for(issuer_id: int, now=None) -> Signer | None:
 def _inspect(data: bytes) -> dict:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    # Whether each signature is intact and cryptographically valid for these bytes; trust in
+    # the signer (a PSrE chain) is not judged here and nothing is fetched.
+    context = ValidationContext(trust_roots=[], allow_fetching=False)
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     pages = int(reader.root["/Pages"]["/Count"])
@@ -226,7 +231,7 @@ def _inspect(data: bytes) -> dict:
         return {"readable": True, "pages": pages, "too_many_pages": True, "signatures": []}
     found = []
     for signature in reader.embedded_signatures[:5]:
-        status = validate_pdf_signature(signature)
+        status = validate_pdf_signature(signature, signer_validation_context=context)
         found.append(
             {
                 "signer": status.signing_cert.subject.human_friendly,

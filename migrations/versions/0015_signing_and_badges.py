@@ -67,6 +67,9 @@ def upgrade():
         sa.UniqueConstraint("issuer_id", name=op.f("uq_signing_identities_issuer_id")),
     )
     with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_certificates_pdf_sha256"), ["pdf_sha256"], unique=False
+        )
         batch_op.add_column(
             sa.Column("signature_level", sa.String(length=20), server_default="", nullable=False)
         )
@@ -121,6 +124,7 @@ def downgrade():
         batch_op.drop_column("certificate_valid_years")
 
     with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificates_pdf_sha256"))
         batch_op.drop_column("valid_until")
         batch_op.drop_column("signed_by")
         batch_op.drop_column("signature_level")
