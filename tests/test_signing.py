@@ -186,3 +186,36 @@ def test_removing_the_identity_goes_back_to_unsigned(app, admin_client, issuer):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(SigningIdentity)) is None
+
+
+@needs_pdfsig
+def test_demo_mode_gives_the_default_unit_a_demo_identity(
+    app, runner, monkeypatch, make_user, issuer, sample_course
+):
+    monkeypatch.setitem(app.config, "DEMO_MODE", True)
+    first = runner.invoke(args=["demo-accounts"])
+    assert "DEMO — tidak sah" in first.output
+    runner.invoke(args=["demo-accounts"])
+    with app.app_context():
+        [identity] = db.session.scalars(select(SigningIdentity)).all()
+        assert identity.demo and identity.label == "DEMO — tidak sah"
+    user_id = make_user(login="lulusan@contoh.id", full_name="Siti Aminah")
+    complete_course(app, user_id)
+    client = app.test_client()
+    client.post("/masuk", data={"login": "lulusan@contoh.id", "password": PASSWORD})
+    client.post("/kursus/kursus-contoh/sertifikat", data={"full_name": "Siti Aminah"})
+    cert = the_certificate(app)
+    assert cert.signed_by == "DEMO — tidak sah"
+    pdf = client.get(f"/sertifikat/{cert.id}/unduh").data
+    verdict = pdfsig(pdf)
+    assert "Signature is Valid" in verdict and "DEMO" in verdict
+    from pypdf import PdfReader
+
+    assert "DEMO — tidak sah" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "DEMO — tidak sah" in client.get(f"/v/{cert.code}").get_data(as_text=True)
+
+
+def test_outside_demo_mode_no_demo_identity_is_made(app, runner, issuer):
+    runner.invoke(args=["demo-accounts"])
+    with app.app_context():
+        assert db.session.scalar(select(SigningIdentity)) is None

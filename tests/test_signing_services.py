@@ -193,6 +193,8 @@ def test_bulk_issue_reports_a_signing_failure_and_can_be_started_again(
         db.session.commit()
     client = app.test_client()
     client.post("/masuk", data={"login": "pelatih@contoh.id", "password": PASSWORD})
+    page = client.get(f"/kelas/{cohort_id}/sertifikat").get_data(as_text=True)
+    assert "PDF-nya ditandatangani secara elektronik (Uji)" in page
     failed = client.post(f"/kelas/{cohort_id}/sertifikat", follow_redirects=True)
     assert "Sertifikat tanda tangan unit sudah kedaluwarsa" in failed.get_data(as_text=True)
     with app.app_context():

@@ -57,6 +57,7 @@ class Paper:
     # An optional second signatory, printed left of the first: (title, name, rank, NIP).
     second: tuple[str, str, str, str] | None = None
     valid_until: date | None = None
+    notice: str = ""  # printed across the top in red (the demo identity's "DEMO — tidak sah")
 
 
 def indonesian_date(value: date) -> str:
@@ -178,6 +179,11 @@ def draw(canvas: Canvas, paper: Paper) -> None:
     if paper.second is not None:
         title, name, rank, nip = paper.second
         _signatory_block(canvas, right - 220, width, title, name, rank, nip, None)
+    if paper.notice:
+        canvas.setFillColor(Color(0.8, 0.1, 0.1))
+        canvas.setFont(BOLD, 14)
+        canvas.drawRightString(PAGE_W - 40, PAGE_H - 45, paper.notice)
+        canvas.setFillColor(black)
     if paper.valid_until is not None:
         canvas.setFont(REGULAR, 8)
         canvas.drawString(148, 56, f"Berlaku sampai {indonesian_date(paper.valid_until)}")

@@ -1,7 +1,7 @@
 """Certificates: eligibility, issuing with gap-free numbers, revocation, reissue, verification."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -216,7 +216,10 @@ def _issue(
         certificate.valid_until = add_years(completed_on, course.certificate_valid_years)
     if signer is True:
         signer = signing.signer_for(issuer.id, now)
-    pdf = render(paper_for(certificate))
+    paper = paper_for(certificate)
+    if signer is not None and signer.demo:
+        paper = replace(paper, notice=signing.DEMO_LABEL)
+    pdf = render(paper)
     if signer is not None:
         pdf = signer.sign(pdf)
         certificate.signature_level = signer.level

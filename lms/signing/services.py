@@ -210,6 +210,7 @@ def signer_for(issuer_id: int, now=None) -> Signer | None:
         reason=f"Sertifikat pelatihan {issuer.name}"[:200],
         location=issuer.city,
         tsa=timestamper(config.get("TSA_URL", ""), config.get("SIGNING_TIMEOUT", 30)),
+        demo=identity.demo,
     )
 
 

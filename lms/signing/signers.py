@@ -30,6 +30,7 @@ class SigningError(ServiceError):
 
 class Signer(Protocol):
     level: str  # what the signed file is: "pades-b-b" | "pades-b-t" | "remote"
+    demo: bool
 
     def sign(self, pdf: bytes) -> bytes: ...
 
@@ -41,7 +42,8 @@ def timestamper(url: str, timeout: int) -> HTTPTimeStamper | None:
 class LocalSigner:
     """A PKCS#12 key held by the app (decrypted in memory only while signing)."""
 
-    def __init__(self, pkcs12: bytes, reason: str, location: str, tsa=None):
+    def __init__(self, pkcs12: bytes, reason: str, location: str, tsa=None, demo=False):
+        self.demo = demo  # the demo identity: the paper says it is not legally valid
         try:
             self._signer = signers.SimpleSigner.load_pkcs12_data(pkcs12, [], None)
         except ValueError as e:
@@ -74,6 +76,7 @@ class RemoteSigner:
     `tampilan=invisible`; the answer is the signed PDF (application/pdf), or an error."""
 
     level = "remote"
+    demo = False
 
     def __init__(self, url: str, user: str, password: str, timeout: int = 30):
         self.url, self.user, self.password, self.timeout = url, user, password, timeout

@@ -14,6 +14,11 @@ from .forms import Pkcs12Form, RemoteForm
 bp = Blueprint("signing", __name__)
 
 
+@bp.app_context_processor
+def helpers():
+    return {"signing_identity": services.identity_of}
+
+
 def _page(issuer, upload=None, remote=None, status=200):
     return render_template(
         "signing/identity.html",
