@@ -11,11 +11,18 @@ import urllib.request
 from base64 import b64encode
 from typing import Protocol
 
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization.pkcs12 import load_key_and_certificates
 from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from ..errors import ServiceError
 
@@ -39,15 +46,53 @@ def timestamper(url: str, timeout: int) -> HTTPTimeStamper | None:
     return HTTPTimeStamper(url, timeout=timeout) if url else None
 
 
+class _KeyOnceSigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner reads (and so re-checks) the private key for every signature,
+    about 50 ms for an RSA key: here the key is read once per signer (one bulk run)."""
+
+    def __init__(self, key, **kwargs):
+        super().__init__(**kwargs)
+        self._key = key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        digest = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, rsa.RSAPrivateKey):
+            return self._key.sign(data, padding.PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(self._key, ec.EllipticCurvePrivateKey):
+            return self._key.sign(data, ec.ECDSA(digest))
+        return super().sign_raw(data, digest_algorithm)
+
+
 class LocalSigner:
     """A PKCS#12 key held by the app (decrypted in memory only while signing)."""
 
     def __init__(self, pkcs12: bytes, reason: str, location: str, tsa=None, demo=False):
         self.demo = demo  # the demo identity: the paper says it is not legally valid
         try:
-            self._signer = signers.SimpleSigner.load_pkcs12_data(pkcs12, [], None)
+            key, certificate, chain = load_key_and_certificates(pkcs12, None)
         except ValueError as e:
             raise SigningError(_l("The unit's signing key could not be read.")) from e
+        if key is None or certificate is None:
+            raise SigningError(_l("The unit's signing key could not be read."))
+        # Read once (an RSA key's check costs tens of milliseconds), as pyHanko's types.
+        der = serialization.Encoding.DER
+        signing_cert = asn1_x509.Certificate.load(certificate.public_bytes(der))
+        others = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in chain]
+        self._signer = _KeyOnceSigner(
+            key,
+            signing_cert=signing_cert,
+            signing_key=asn1_keys.PrivateKeyInfo.load(
+                key.private_bytes(
+                    der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            ),
+            cert_registry=SimpleCertificateStore.from_certs(others),
+        )
+        # Room for the CMS signature (hex, so twice its size): the certificates it embeds and
+        # a margin; without a timestamp this spares pyHanko a trial signature per document.
+        certificates = sum(len(c.dump()) for c in [signing_cert, *others])
+        self._reserved = None if tsa else 2 * (4096 + certificates)
         self._meta = signers.PdfSignatureMetadata(
             field_name=FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -61,7 +106,13 @@ class LocalSigner:
     def sign(self, pdf: bytes) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         try:
-            out = signers.sign_pdf(writer, self._meta, signer=self._signer, timestamper=self._tsa)
+            out = signers.sign_pdf(
+                writer,
+                self._meta,
+                signer=self._signer,
+                timestamper=self._tsa,
+                bytes_reserved=self._reserved,
+            )
         except Exception as e:  # noqa: BLE001 - pyHanko and the TSA client raise many kinds
             if self._tsa is not None:
                 raise SigningError(
