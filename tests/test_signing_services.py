@@ -206,3 +206,30 @@ def test_bulk_issue_reports_a_signing_failure_and_can_be_started_again(
     with app.app_context():
         levels = set(db.session.scalars(select(Certificate.signature_level)))
     assert levels == {"pades-b-b"}
+
+
+def test_signing_works_where_an_event_loop_already_runs(app):
+    """An async server or a test driver may run an asyncio loop in the signing thread."""
+    import asyncio
+
+    from cryptography.hazmat.primitives.serialization import NoEncryption, pkcs12
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    from lms.signing.signers import LocalSigner
+
+    data, key = make_pkcs12(password="")
+    _, cert, _ = pkcs12.load_key_and_certificates(data, None)
+    bundle = pkcs12.serialize_key_and_certificates(b"x", key, cert, None, NoEncryption())
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(100, 100, "Sertifikat")
+    canvas.showPage()
+    canvas.save()
+
+    async def inside_a_loop():
+        return LocalSigner(bundle, "uji", "Bireuen").sign(buffer.getvalue())
+
+    signed = asyncio.run(inside_a_loop())
+    [signature] = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    assert signature.field_name == "TandaTanganElektronik"

@@ -4,11 +4,13 @@ LocalSigner signs with the unit's own PKCS#12 key through pyHanko (PAdES B-B, or
 timestamp server is configured); RemoteSigner sends the PDF to a PSrE's seal API (BSrE style:
 POST the PDF with the unit's credentials, receive the signed PDF)."""
 
+import asyncio
 import io
 import secrets
 import urllib.error
 import urllib.request
 from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from asn1crypto import keys as asn1_keys
@@ -40,6 +42,19 @@ class Signer(Protocol):
     demo: bool
 
     def sign(self, pdf: bytes) -> bytes: ...
+
+
+_loop_free = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdf-sign")
+
+
+def outside_event_loop(function, *args):
+    """pyHanko's synchronous API runs its own asyncio loop: where one is already running in
+    this thread (an async server, a test driver), the call goes to a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    return _loop_free.submit(function, *args).result()
 
 
 def timestamper(url: str, timeout: int) -> HTTPTimeStamper | None:
@@ -103,16 +118,18 @@ class LocalSigner:
         self._tsa = tsa
         self.level = "pades-b-t" if tsa else "pades-b-b"
 
+    def _sign(self, pdf: bytes):
+        return signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            self._meta,
+            signer=self._signer,
+            timestamper=self._tsa,
+            bytes_reserved=self._reserved,
+        )
+
     def sign(self, pdf: bytes) -> bytes:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         try:
-            out = signers.sign_pdf(
-                writer,
-                self._meta,
-                signer=self._signer,
-                timestamper=self._tsa,
-                bytes_reserved=self._reserved,
-            )
+            out = outside_event_loop(self._sign, pdf)
         except Exception as e:  # noqa: BLE001 - pyHanko and the TSA client raise many kinds
             if self._tsa is not None:
                 raise SigningError(
