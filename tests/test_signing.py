@@ -145,6 +145,26 @@ def test_a_claimed_certificate_is_signed_once_and_poppler_validates_it(
     assert "Signature is Valid" not in pdfsig(tampered)
     page = client.get(f"/v/{cert.code}").get_data(as_text=True)
     assert "ditandatangani secara elektronik" in page
+    # Revocation leaves the kept file as it was; the reissued certificate is signed anew.
+    response = admin_client.post(
+        f"/admin/sertifikat/{cert.id}/terbitkan-ulang", data={"reissue-reason": "Nama salah"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        old = db.session.get(Certificate, cert.id)
+        assert old.revoked_at is not None and old.pdf_sha256 == cert.pdf_sha256
+        from lms import storage
+
+        assert hashlib.sha256(storage.load(storage.get(old.pdf_key))).hexdigest() == (
+            cert.pdf_sha256
+        )
+    new = the_certificate(app)
+    assert new.id != cert.id and new.signature_level == "pades-b-b"
+    with app.app_context():
+        from lms import storage
+
+        reissued = storage.load(storage.get(new.pdf_key))
+    assert "Signature is Valid" in pdfsig(reissued)
 
 
 def test_without_an_identity_certificates_are_unsigned_and_the_page_says_so(app, client, graduate):
