@@ -235,7 +235,8 @@ def _inspect(data: bytes) -> dict:
         status = validate_pdf_signature(signature, signer_validation_context=context)
         found.append(
             {
-                "signer": status.signing_cert.subject.human_friendly,
+                "signer": status.signing_cert.subject.native.get("common_name")
+                or status.signing_cert.subject.human_friendly,
                 "intact": bool(status.intact),
                 "valid": bool(status.intact and status.valid),
                 "whole_file": status.coverage.name == "ENTIRE_FILE",

@@ -17,6 +17,8 @@ from lms.signing.models import SigningIdentity
 from tests.conftest import complete_course
 from tests.signing_helpers import P12_PASSWORD, make_pkcs12, needs_pdfsig, pdfsig
 
+from .test_phone_layout import NO_SIDEWAYS_SCROLL, problems
+
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian chromium")
 
 
@@ -42,6 +44,18 @@ def test_admin_loads_a_signing_identity_and_a_visitor_checks_the_pdf(visit, live
     page.wait_for_url(re.compile(r"/tanda-tangan$"))
     assert "Kepala Dinas Kominfo Bireuen" in page.content()
     v.shot("signing-01-identity")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert problems(page, tmp_path, "signing-identity") == []
+    page.get_by_role("link", name="Unit penerbit").first.click()
+    page.get_by_role("link", name="Kementerian Komunikasi dan Digital Republik Indonesia").click()
+    page.get_by_label("Gaya penomoran").select_option(value="kemenag")
+    page.get_by_label("Kode klasifikasi ({class})").fill("PP.00")
+    page.get_by_role("button", name="Pratinjau nomor berikutnya").click()
+    page.wait_for_load_state()
+    assert re.search(r"B-\d+/KOMDIGI/PP\.00/\d\d/20\d\d", page.content())
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert problems(page, tmp_path, "issuer-form") == []
+    v.shot("signing-02-numbering-preview")
     try:
         with live_app.app_context():
             user = accounts.create_user(
@@ -82,7 +96,9 @@ def test_admin_loads_a_signing_identity_and_a_visitor_checks_the_pdf(visit, live
         content = public.page.content()
         assert "yang diterbitkan di sini, tidak berubah" in content
         assert "Tanda tangan elektroniknya sah" in content
-        public.shot("signing-02-checked")
+        public.shot("signing-03-checked")
+        assert public.page.evaluate(NO_SIDEWAYS_SCROLL)
+        assert problems(public.page, tmp_path, "verify-check") == []
         public.goto(f"/v/{code}")
         assert "ditandatangani secara elektronik" in public.page.content()
         assert cert_id
