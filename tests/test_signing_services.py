@@ -233,3 +233,48 @@ def test_signing_works_where_an_event_loop_already_runs(app):
     signed = asyncio.run(inside_a_loop())
     [signature] = PdfFileReader(io.BytesIO(signed)).embedded_signatures
     assert signature.field_name == "TandaTanganElektronik"
+
+
+def test_bulk_issue_retries_a_signer_that_fails_for_a_moment_then_reports(
+    app, make_user, make_cohort, sample_course, issuer, monkeypatch
+):
+    from lms.certificates import services as certificates
+
+    trainer = make_user(role="trainer", login="pelatih@contoh.id")
+    members = [make_user(login=f"anggota{i}@contoh.id") for i in range(4)]
+    cohort_id, _ = make_cohort(trainer, members=members)
+    for member in members:
+        complete_course(app, member)
+    monkeypatch.setattr(certificates, "BATCH", 2)
+    seal = seal_answer()
+    calls = []
+
+    def flaky(handler, body):
+        calls.append(1)
+        if len(calls) == 2:  # the second document's first try fails
+            return 502, "text/plain", b"bad gateway"
+        if len(calls) > 5:  # later the service is down for good
+            return 503, "text/plain", b"down"
+        return seal(handler, body)
+
+    with StandIn(flaky) as service:
+        monkeypatch.setitem(app.config, "SIGNING_REMOTE_URL", service.url)
+        monkeypatch.setitem(app.config, "SIGNING_REMOTE_USER", "segel")
+        monkeypatch.setitem(app.config, "SIGNING_REMOTE_PASSWORD", "rahasia")
+        with app.app_context():
+            from lms.cohorts.models import Cohort
+
+            cohort = db.session.get(Cohort, cohort_id)
+            signing.use_remote(None, db.session.get(Issuer, cohort.issuer_id), "BSrE")
+        client = app.test_client()
+        client.post("/masuk", data={"login": "pelatih@contoh.id", "password": PASSWORD})
+        page = client.post(f"/kelas/{cohort_id}/sertifikat", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    # First batch: a retry got both signed; second batch: down, tried 3 times, reported.
+    assert "2 sertifikat telah diterbitkan dan ditandatangani" in text
+    assert "gagal 3 kali" in text and "HTTP 503" in text
+    with app.app_context():
+        certs = db.session.scalars(select(Certificate)).all()
+        assert len(certs) == 2 and {c.signature_level for c in certs} == {"remote"}
+        numbers = sorted(c.number.split("/")[0] for c in certs)
+    assert numbers == ["0001", "0002"]  # the failed tries took no numbers

@@ -29,13 +29,14 @@ from ..issuers import services as issuers
 from ..issuers.models import Issuer
 from ..links import external_url
 from ..signing import services as signing
-from ..signing.signers import Signer
+from ..signing.signers import Signer, SigningError
 from ..text import one_line
 from ..timeutil import utcnow
 from .models import CODE_LENGTH, AuditEvent, Certificate, new_code
 from .pdf import Paper, render
 
 BATCH = 50
+SIGN_TRIES = 3  # a bulk issue batch whose signing fails is tried this many times
 WIB = ZoneInfo("Asia/Jakarta")
 
 
@@ -367,26 +368,45 @@ def issue_eligible(
     }
     issuers.require_real_signatory(unit)
     signer = signing.signer_for(unit.id)  # unlocked once for the whole run
+    done = 0
     for start in range(0, len(eligible), BATCH):
         batch = eligible[start : start + BATCH]
+        tries = 0
         while batch:
             # One statement takes the batch's numbers; the batch commits together, so no gaps.
             now = utcnow()
             first = numbering.next_seq(unit.id, now.year, len(batch))
-            issued = [
-                _issue(
-                    actor,
-                    user,
-                    course,
-                    unit,
-                    status,
-                    enrolments[user.id],
-                    seq=first + i,
-                    now=now,
-                    signer=signer,
-                )
-                for i, (user, status) in enumerate(batch)
-            ]
+            try:
+                issued = [
+                    _issue(
+                        actor,
+                        user,
+                        course,
+                        unit,
+                        status,
+                        enrolments[user.id],
+                        seq=first + i,
+                        now=now,
+                        signer=signer,
+                    )
+                    for i, (user, status) in enumerate(batch)
+                ]
+            except SigningError as e:
+                # A remote signer or timestamp server may fail for a moment: the batch (and
+                # its numbers) is rolled back and tried again, then the run stops saying so.
+                db.session.rollback()
+                tries += 1
+                if tries < SIGN_TRIES:
+                    continue
+                raise SigningError(
+                    _l(
+                        "%(done)s certificates were issued and signed; the others were not, "
+                        "because signing failed %(tries)s times: %(error)s",
+                        done=done,
+                        tries=tries,
+                        error=str(e),
+                    )
+                ) from e
             try:
                 db.session.commit()
             except IntegrityError:
@@ -398,6 +418,7 @@ def issue_eligible(
                     raise
                 batch = [(user, status) for user, status in batch if user.id not in taken]
                 continue
+            done += len(issued)
             for certificate in issued:
                 signals.certificate_issued.send(certificate)
             yield from issued
