@@ -224,7 +224,7 @@ def _issue(
     if signer is not None:
         pdf = signer.sign(pdf)
         certificate.signature_level = signer.level
-        certificate.signed_by = signing.signed_by(issuer.id)
+        certificate.signed_by = signer.signed_by
     stored = storage.save(pdf, "application/pdf")
     certificate.pdf_sha256, certificate.pdf_key = stored.sha256, stored.key
     db.session.add(certificate)

@@ -185,12 +185,14 @@ def signer_for(issuer_id: int, now=None) -> Signer | None:
         return None
     config = current_app.config
     if identity.kind == "remote":
-        return RemoteSigner(
+        signer = RemoteSigner(
             config.get("SIGNING_REMOTE_URL", ""),
             config.get("SIGNING_REMOTE_USER", ""),
             config.get("SIGNING_REMOTE_PASSWORD", ""),
             config.get("SIGNING_TIMEOUT", 30),
         )
+        signer.signed_by = signed_by(identity)
+        return signer
     now = now or utcnow()
     if identity.not_after is not None and identity.not_after < now:
         raise SigningError(
@@ -205,13 +207,15 @@ def signer_for(issuer_id: int, now=None) -> Signer | None:
             _l("The unit's signing key cannot be unlocked: LMS_SIGNING_KEY has changed.")
         ) from e
     issuer = db.session.get(Issuer, issuer_id)
-    return LocalSigner(
+    signer = LocalSigner(
         bundle,
         reason=f"Sertifikat pelatihan {issuer.name}"[:200],
         location=issuer.city,
         tsa=timestamper(config.get("TSA_URL", ""), config.get("SIGNING_TIMEOUT", 30)),
         demo=identity.demo,
     )
+    signer.signed_by = signed_by(identity)
+    return signer
 
 
 # ---------------------------------------------------------------- checking an uploaded PDF
@@ -263,11 +267,8 @@ def inspect_pdf(data: bytes) -> dict:
 __all__ = ["SigningError", "inspect_pdf", "signer_for"]
 
 
-def signed_by(issuer_id: int) -> str:
-    """Who a certificate signed now is signed by, as recorded with it."""
-    identity = identity_of(issuer_id)
-    if identity is None:
-        return ""
+def signed_by(identity: SigningIdentity) -> str:
+    """Who certificates signed with this identity are signed by, as recorded with them."""
     if identity.demo:
         return DEMO_LABEL
     return (identity.subject or identity.label)[:300]

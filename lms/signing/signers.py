@@ -40,6 +40,7 @@ class SigningError(ServiceError):
 class Signer(Protocol):
     level: str  # what the signed file is: "pades-b-b" | "pades-b-t" | "remote"
     demo: bool
+    signed_by: str  # recorded with each certificate it signs
 
     def sign(self, pdf: bytes) -> bytes: ...
 
@@ -107,7 +108,7 @@ class LocalSigner:
         # Room for the CMS signature (hex, so twice its size): the certificates it embeds and
         # a margin; without a timestamp this spares pyHanko a trial signature per document.
         certificates = sum(len(c.dump()) for c in [signing_cert, *others])
-        self._reserved = None if tsa else 2 * (4096 + certificates)
+        self._reserved = None if tsa else 2 * (2048 + certificates)
         self._meta = signers.PdfSignatureMetadata(
             field_name=FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
