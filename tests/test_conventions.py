@@ -203,3 +203,16 @@ def test_the_issued_signal_is_sent_once_per_issue(app, client, graduate, make_us
         assert len(heard) == 2 and heard[0] != heard[1]
     finally:
         signals.certificate_issued.disconnect(listener)
+
+
+def test_the_live_preview_answers_json(app, admin, issuer):
+    response = admin.get(
+        "/admin/penerbit/pratinjau-nomor?pattern=B-{seq}/{code}/{class}/{month:02d}/{year}"
+        "&code=dk-bir&class=PP.00"
+    )
+    today = date.today()
+    assert response.get_json() == {"number": f"B-1/DK-BIR/PP.00/{today.month:02d}/{today.year}"}
+    bad = admin.get("/admin/penerbit/pratinjau-nomor?pattern={rahasia}&code=X")
+    assert bad.status_code == 200 and bad.get_json() == {"number": None}
+    page = admin.get("/admin/penerbit/baru").get_data(as_text=True)
+    assert "number-preview.js" in page and "data-number-preview" in page

@@ -125,6 +125,7 @@ MATRIX = [
     ("GET", "/admin/penerbit/{issuer}", ADMIN_ONLY),
     ("POST", "/admin/penerbit/{issuer}", {**ADMIN_ONLY, "admin": 400}),
     ("POST", "/admin/penerbit/{issuer}/utama", {**ADMIN_ONLY, "admin": 302}),
+    ("GET", "/admin/penerbit/pratinjau-nomor", ADMIN_ONLY),
     ("GET", "/admin/penerbit/{issuer}/tanda-tangan", ADMIN_ONLY),
     ("POST", "/admin/penerbit/{issuer}/tanda-tangan", {**ADMIN_ONLY, "admin": 400}),
     ("POST", "/admin/penerbit/{issuer}/tanda-tangan/jarak-jauh", {**ADMIN_ONLY, "admin": 302}),

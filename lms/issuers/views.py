@@ -2,6 +2,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -65,13 +66,21 @@ def _issuer_form_page(issuer: Issuer | None):
         form.classification.data or "",
         utcnow().date(),
     )
-    examples = services.preset_examples(
-        form.code.data or "", form.classification.data or "", utcnow().date()
-    )
-    if form.is_submitted() and form.preview.data:
+
+    def page():
         return render_form(
-            "issuers/form.html", form, issuer=issuer, preview=preview, presets=examples
+            "issuers/form.html",
+            form,
+            issuer=issuer,
+            preview=preview,
+            presets=services.preset_examples(
+                form.code.data or "", form.classification.data or "", utcnow().date()
+            ),
+            presets_patterns={p.key: p.pattern for p in PRESETS},
         )
+
+    if form.is_submitted() and form.preview.data:
+        return page()
     if form.validate_on_submit():
         try:
             saved = services.save_issuer(
@@ -89,7 +98,22 @@ def _issuer_form_page(issuer: Issuer | None):
         else:
             flash(_("The issuing unit %(name)s has been saved.", name=saved.name), "success")
             return redirect(url_for("issuers.index"))
-    return render_form("issuers/form.html", form, issuer=issuer, preview=preview, presets=examples)
+    return page()
+
+
+@bp.route("/admin/penerbit/pratinjau-nomor")
+@require(can_manage_certificates)
+def number_preview():
+    """The live preview of the next number while a pattern is typed (number-preview.js)."""
+    issuer_id = request.args.get("unit", type=int)
+    issuer = db.session.get(Issuer, issuer_id) if issuer_id else None
+    args = {key: request.args.get(key, "")[:100] for key in ("pattern", "code", "class")}
+    number = services.preview_number(
+        issuer, args["pattern"], args["code"][:30], args["class"][:30], utcnow().date()
+    )
+    response = jsonify({"number": number})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/admin/penerbit/baru", methods=["GET", "POST"])

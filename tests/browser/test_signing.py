@@ -5,6 +5,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.accounts import services as accounts
@@ -49,6 +50,12 @@ def test_admin_loads_a_signing_identity_and_a_visitor_checks_the_pdf(visit, live
     page.get_by_role("link", name="Unit penerbit").first.click()
     page.get_by_role("link", name="Kementerian Komunikasi dan Digital Republik Indonesia").click()
     page.get_by_label("Gaya penomoran").select_option(value="kemenag")
+    page.get_by_label("Kode klasifikasi ({class})").fill("PP.00")
+    live = page.locator("[data-number-preview] strong")
+    # The number follows what is typed (number-preview.js), before any button is pressed.
+    expect(live).to_have_text(re.compile(r"^B-\d+/KOMDIGI/PP\.00/\d\d/20\d\d$"))
+    page.get_by_label("Kode klasifikasi ({class})").fill("HM.01")
+    expect(live).to_have_text(re.compile(r"/KOMDIGI/HM\.01/"))
     page.get_by_label("Kode klasifikasi ({class})").fill("PP.00")
     page.get_by_role("button", name="Pratinjau nomor berikutnya").click()
     page.wait_for_load_state()
