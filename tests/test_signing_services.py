@@ -230,7 +230,11 @@ def test_signing_works_where_an_event_loop_already_runs(app):
     async def inside_a_loop():
         return LocalSigner(bundle, "uji", "Bireuen").sign(buffer.getvalue())
 
-    signed = asyncio.run(inside_a_loop())
+    from concurrent.futures import ThreadPoolExecutor
+
+    # In a thread of its own: the browser tests' driver may run a loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        signed = pool.submit(lambda: asyncio.run(inside_a_loop())).result()
     [signature] = PdfFileReader(io.BytesIO(signed)).embedded_signatures
     assert signature.field_name == "TandaTanganElektronik"
 

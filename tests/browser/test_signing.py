@@ -49,6 +49,7 @@ def test_admin_loads_a_signing_identity_and_a_visitor_checks_the_pdf(visit, live
     assert problems(page, tmp_path, "signing-identity") == []
     page.get_by_role("link", name="Unit penerbit").first.click()
     page.get_by_role("link", name="Kementerian Komunikasi dan Digital Republik Indonesia").click()
+    page.wait_for_load_state("load")  # number-preview.js is attached
     page.get_by_label("Gaya penomoran").select_option(value="kemenag")
     page.get_by_label("Kode klasifikasi ({class})").fill("PP.00")
     live = page.locator("[data-number-preview] strong")
