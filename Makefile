@@ -8,8 +8,9 @@ FLASK := $(BIN)/flask --app lms
 .PHONY: run test setup setup-dev system-deps translations extract-messages lint clean base-url
 
 # Debian tools the tests use: zbarimg reads QR codes on rendered certificates, Chromium runs
-# the browser tests (tests/browser), Java runs the Nu HTML checker.
-SYSTEM_TOOLS := zbarimg:zbar-tools pdftoppm:poppler-utils chromium:chromium java:default-jre-headless
+# the browser tests (tests/browser), Java runs the Nu HTML checker; pdfsig (poppler) checks
+# signed certificates independently of pyHanko.
+SYSTEM_TOOLS := zbarimg:zbar-tools pdftoppm:poppler-utils pdfsig:poppler-utils chromium:chromium java:default-jre-headless
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .authoring.views import bp as authoring_bp
+    from .badges.views import bp as badges_bp
     from .catalog.views import bp as catalog_bp
     from .certificates.views import bp as certificates_bp
     from .cli import register_cli
@@ -96,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .privacy.views import bp as privacy_bp
     from .quizzes.views import bp as quizzes_bp
     from .reports.views import bp as reports_bp
+    from .signing.views import bp as signing_bp
     from .tasks.views import bp as tasks_bp
     from .web import register_template_helpers
 
@@ -106,6 +108,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(issuers_bp)
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(badges_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(tasks_bp)

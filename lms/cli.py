@@ -119,6 +119,8 @@ DEMO_PASSWORD = "akademi-kim-demo"
 @with_appcontext
 def demo_accounts():
     """Create the demo accounts, only when the database has no users yet (used by make run)."""
+    if current_app.config.get("DEMO_MODE"):
+        _demo_signing_identity()
     if db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has accounts: no demo accounts created.")
         return
@@ -135,6 +137,18 @@ def demo_accounts():
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, _, login in DEMO_ACCOUNTS:
         click.echo(f"  {role:8} {login}")
+
+
+def _demo_signing_identity() -> None:
+    """Demo mode: the default unit signs with a self-signed key labelled "DEMO — tidak sah"."""
+    from .issuers.services import default_issuer
+    from .signing import services as signing
+
+    unit = default_issuer()
+    if unit is None or signing.identity_of(unit.id) is not None:
+        return
+    signing.ensure_demo_identity(unit)
+    click.echo(f"Demo signing identity for {unit.code}: {signing.DEMO_LABEL}")
 
 
 @click.command("backup")

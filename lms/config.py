@@ -94,4 +94,12 @@ def build_config(instance_path: str) -> dict:
         "COHORT_IMPORT_MAX_BYTES": int(_env("COHORT_IMPORT_MAX_BYTES", 256 * 1024)),
         "COHORT_IMPORT_MAX_ROWS": int(_env("COHORT_IMPORT_MAX_ROWS", 1000)),
         "COHORT_ROWS_PER_PAGE": 50,
+        # Signed certificates (issue 16): the root of the key that seals units' signing keys
+        # (the secret key when unset), a remote seal API (a PSrE), an RFC 3161 timestamp server.
+        "SIGNING_KEY": _env("SIGNING_KEY", ""),
+        "SIGNING_REMOTE_URL": _env("SIGNING_REMOTE_URL", ""),
+        "SIGNING_REMOTE_USER": _env("SIGNING_REMOTE_USER", ""),
+        "SIGNING_REMOTE_PASSWORD": _env("SIGNING_REMOTE_PASSWORD", ""),
+        "TSA_URL": _env("TSA_URL", ""),
+        "SIGNING_TIMEOUT": int(_env("SIGNING_TIMEOUT", 30)),
     }

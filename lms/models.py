@@ -2,6 +2,7 @@
 
 from .accounts.models import ConsentEvent, PasswordToken, User  # noqa: F401
 from .authoring.models import CourseDraft, CourseVersion  # noqa: F401
+from .badges.models import IssuerKey  # noqa: F401
 from .catalog.models import (  # noqa: F401
     Course,
     CourseAsset,
@@ -21,6 +22,7 @@ from .issuers.models import (  # noqa: F401
 from .jobs.models import Job  # noqa: F401
 from .mail.models import OutboxEmail  # noqa: F401
 from .quizzes.models import Attempt, Quiz  # noqa: F401
+from .signing.models import SigningIdentity  # noqa: F401
 from .storage import StoredFile  # noqa: F401
 from .tasks.models import (  # noqa: F401
     PeerAssignment,

@@ -114,12 +114,22 @@ MATRIX = [
     ("GET", "/v", dict.fromkeys(ROLES, 200)),
     ("GET", "/v/{cert_code}", dict.fromkeys(ROLES, 200)),
     ("GET", "/api/v1/certificates/{cert_code}", dict.fromkeys(ROLES, 200)),
+    ("GET", "/v/{cert_code}/ob3.jwt", dict.fromkeys(ROLES, 200)),
+    ("POST", "/v/periksa-berkas", dict.fromkeys(ROLES, 400)),
+    ("GET", "/ob/penerbit/{issuer_code}", dict.fromkeys(ROLES, 200)),
+    ("GET", "/ob/penerbit/{issuer_code}/jwks.json", dict.fromkeys(ROLES, 200)),
+    ("GET", "/ob/penerbit/{issuer_code}/status/1", dict.fromkeys(ROLES, 200)),
     ("GET", "/admin/penerbit", ADMIN_ONLY),
     ("GET", "/admin/penerbit/baru", ADMIN_ONLY),
     ("POST", "/admin/penerbit/baru", {**ADMIN_ONLY, "admin": 400}),
     ("GET", "/admin/penerbit/{issuer}", ADMIN_ONLY),
     ("POST", "/admin/penerbit/{issuer}", {**ADMIN_ONLY, "admin": 400}),
     ("POST", "/admin/penerbit/{issuer}/utama", {**ADMIN_ONLY, "admin": 302}),
+    ("GET", "/admin/penerbit/pratinjau-nomor", ADMIN_ONLY),
+    ("GET", "/admin/penerbit/{issuer}/tanda-tangan", ADMIN_ONLY),
+    ("POST", "/admin/penerbit/{issuer}/tanda-tangan", {**ADMIN_ONLY, "admin": 400}),
+    ("POST", "/admin/penerbit/{issuer}/tanda-tangan/jarak-jauh", {**ADMIN_ONLY, "admin": 302}),
+    ("POST", "/admin/penerbit/{issuer}/tanda-tangan/hapus", {**ADMIN_ONLY, "admin": 302}),
     ("GET", "/admin/gambar/{image}", ADMIN_ONLY),
     ("GET", "/admin/sertifikat", ADMIN_ONLY),
     ("GET", "/admin/sertifikat/{certificate}", ADMIN_ONLY),
@@ -363,6 +373,7 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         "certificate": cert_id,
         "cert_code": cert_code,
         "issuer": issuer,
+        "issuer_code": "KOMDIGI",
         "image": "a" * 32,
         "cohort": cohort_id,
         "member": ids["trainee"],
@@ -429,6 +440,8 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{attempt}", "<id:attempt_id>")
             .replace("{certificate}", "<id:certificate_id>")
             .replace("{cert_code}", "<code>")
+            .replace("{issuer_code}", "<code>")
+            .replace("/status/1", "/status/<int:number>")
             .replace("{issuer}", "<id:issuer_id>")
             .replace("{image}", "<key>")
             .replace("{cohort}", "<id:cohort_id>")

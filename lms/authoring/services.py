@@ -518,10 +518,13 @@ def save_settings(actor, course: Course, version: int | None, entry: Settings) -
             hours=int(hours) if hours.isdigit() and len(hours) < 5 else hours,
             language="id",
         )
+        kept = meta.get("certificate")
         meta["certificate"] = {
             "title": one_line(entry.certificate_title),
             "requires": [r for r in entry.requires if r in REQUIREMENTS] or ["all_lessons"],
         }
+        if isinstance(kept, dict) and "valid_years" in kept:  # not edited in the browser
+            meta["certificate"]["valid_years"] = kept["valid_years"]
         files["course.yaml"] = {"text": tree.dump_yaml(meta)}
         return files
 

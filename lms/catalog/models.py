@@ -19,6 +19,8 @@ class Course(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     certificate_title: Mapped[str] = mapped_column(String(200), default="")
     certificate_requires: Mapped[list] = mapped_column(JSON, default=list)
+    # certificate.valid_years: how long a certificate of the course stays valid; None: always.
+    certificate_valid_years: Mapped[int | None]
     hidden: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # files: managed as files in courses/ (read-only in the browser); browser: written by

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 
 
@@ -18,3 +19,8 @@ class VerifyForm(FlaskForm):
         csrf = False  # a GET search form
 
     kode = StringField(_l("Verification code or certificate number"))
+
+
+class CheckFileForm(FlaskForm):
+    berkas = FileField(_l("Certificate PDF (at most 5 MB)"))
+    submit = SubmitField(_l("Check the file"))

@@ -59,10 +59,16 @@ class Certificate(db.Model):
     issuer_snapshot: Mapped[dict] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
     # The PDF made at issue, kept in storage: served as is ever after. Certificates issued
     # before files were kept have none and are rendered again (to the same bytes).
     pdf_key: Mapped[str | None] = mapped_column(String(40))
+    # How the kept PDF is signed: "" (unsigned), "pades-b-b", "pades-b-t" or "remote"; and who
+    # signed it (the signing certificate's subject, "DEMO — tidak sah" for the demo identity).
+    signature_level: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    signed_by: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The end of its validity when the course sets certificate.valid_years; None: no end.
+    valid_until: Mapped[date | None]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

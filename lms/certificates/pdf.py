@@ -52,6 +52,12 @@ class Paper:
     logo: bytes | None = None
     signature: bytes | None = None
     score_text: str | None = None  # the score as printed; None: the first releases' style
+    signatory_rank: str = ""  # pangkat/golongan
+    signatory_on_behalf: str = ""  # printed "a.n. …" above the title
+    # An optional second signatory, printed left of the first: (title, name, rank, NIP).
+    second: tuple[str, str, str, str] | None = None
+    valid_until: date | None = None
+    notice: str = ""  # printed across the top in red (the demo identity's "DEMO — tidak sah")
 
 
 def indonesian_date(value: date) -> str:
@@ -153,18 +159,52 @@ def draw(canvas: Canvas, paper: Paper) -> None:
 
     # Signatory.
     right = PAGE_W - 190
+    width = 260 if paper.second is None else 200
     canvas.setFont(REGULAR, 10)
     place = f"{paper.city}, " if paper.city else ""
-    canvas.drawCentredString(right, 152, place + indonesian_date(paper.completed_on))
-    title, height = _paragraph(paper.signatory_title, REGULAR, 10, 260, 2, min_size=7)
-    title.drawOn(canvas, right - 130, 146 - height)
-    if paper.signature:
-        _image(canvas, paper.signature, right - 60, 78, 120, 40)
-    signatory, _ = _paragraph(paper.signatory_name, BOLD, 11, 260, 1, min_size=7)
-    signatory.drawOn(canvas, right - 130, 62)
-    if paper.signatory_nip:
+    date_y = 164 if paper.signatory_on_behalf else 152
+    canvas.drawCentredString(right, date_y, place + indonesian_date(paper.completed_on))
+    if paper.signatory_on_behalf:
+        canvas.drawCentredString(right, 152, f"a.n. {paper.signatory_on_behalf}")
+    _signatory_block(
+        canvas,
+        right,
+        width,
+        paper.signatory_title,
+        paper.signatory_name,
+        paper.signatory_rank,
+        paper.signatory_nip,
+        paper.signature,
+    )
+    if paper.second is not None:
+        title, name, rank, nip = paper.second
+        _signatory_block(canvas, right - 220, width, title, name, rank, nip, None)
+    if paper.notice:
+        canvas.setFillColor(Color(0.8, 0.1, 0.1))
+        canvas.setFont(BOLD, 14)
+        canvas.drawRightString(PAGE_W - 40, PAGE_H - 45, paper.notice)
+        canvas.setFillColor(black)
+    if paper.valid_until is not None:
+        canvas.setFont(REGULAR, 8)
+        canvas.drawString(148, 56, f"Berlaku sampai {indonesian_date(paper.valid_until)}")
+
+
+def _signatory_block(canvas, centre, width, title, name, rank, nip, signature) -> None:
+    """Title, signature space (image), name, rank and NIP, centred on `centre`."""
+    paragraph, height = _paragraph(title, REGULAR, 10, width, 2, min_size=7)
+    paragraph.drawOn(canvas, centre - width / 2, 146 - height)
+    if signature:
+        _image(canvas, signature, centre - 60, 78, 120, 40)
+    signatory, _ = _paragraph(name, BOLD, 11, width, 1, min_size=7)
+    signatory.drawOn(canvas, centre - width / 2, 62)
+    nip_y = 50
+    if rank:
         canvas.setFont(REGULAR, 9)
-        canvas.drawCentredString(right, 50, f"NIP {paper.signatory_nip}")
+        canvas.drawCentredString(centre, 50, rank)
+        nip_y = 39
+    if nip:
+        canvas.setFont(REGULAR, 9)
+        canvas.drawCentredString(centre, nip_y, f"NIP {nip}")
 
 
 def render(paper: Paper) -> bytes:

@@ -1,6 +1,7 @@
 """Certificates: eligibility, issuing with gap-free numbers, revocation, reissue, verification."""
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -23,16 +24,20 @@ from ..completion.services import (
 )
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
-from ..issuers import numbering
+from ..issuers import nip, numbering
 from ..issuers import services as issuers
 from ..issuers.models import Issuer
 from ..links import external_url
+from ..signing import services as signing
+from ..signing.signers import Signer, SigningError
 from ..text import one_line
 from ..timeutil import utcnow
 from .models import CODE_LENGTH, AuditEvent, Certificate, new_code
 from .pdf import Paper, render
 
 BATCH = 50
+SIGN_TRIES = 3  # a bulk issue batch whose signing fails is tried this many times
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 # ---------------------------------------------------------------- eligibility
@@ -114,6 +119,10 @@ def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
     in storage: it is rendered as it was then, so its bytes (and SHA-256) never change."""
     issuer = certificate.issuer_snapshot
     score = certificate.score
+    printed = {
+        "signatory_nip": issuer.get("signatory_nip", ""),
+        **(_conventions(issuer, certificate) if kept else {}),
+    }
     return Paper(
         full_name=certificate.full_name,
         course_title=certificate.course_title,
@@ -126,12 +135,32 @@ def paper_for(certificate: Certificate, kept: bool = True) -> Paper:
         city=issuer.get("city", ""),
         signatory_name=issuer["signatory_name"],
         signatory_title=issuer["signatory_title"],
-        signatory_nip=issuer.get("signatory_nip", ""),
         verify_url=verify_url(certificate.code),
         logo=issuers.image_bytes(issuer.get("logo_id")),
         signature=issuers.image_bytes(issuer.get("signature_id")),
         score_text=formatting.number(score, locale="id") if kept and score is not None else None,
+        **printed,
     )
+
+
+def _conventions(issuer: dict, certificate: Certificate) -> dict:
+    """What issue 16 added to the paper: NIPs with their spaces, rank, "a.n.", a second
+    signatory, the end of validity (records issued before print as they did)."""
+    second = None
+    if issuer.get("signatory2_name"):
+        second = (
+            issuer["signatory2_title"],
+            issuer["signatory2_name"],
+            issuer.get("signatory2_rank", ""),
+            nip.pretty(issuer.get("signatory2_nip", "")),
+        )
+    return {
+        "signatory_nip": nip.pretty(issuer.get("signatory_nip", "")),
+        "signatory_rank": issuer.get("signatory_rank", ""),
+        "signatory_on_behalf": issuer.get("signatory_on_behalf", ""),
+        "second": second,
+        "valid_until": certificate.valid_until,
+    }
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
@@ -153,9 +182,12 @@ def _issue(
     action="issue",
     seq: int | None = None,
     now=None,
+    signer: Signer | None | bool = True,
 ) -> Certificate:
     """Add a certificate to the session (number, code, PDF hash, audit); the caller commits.
-    `seq` is a number the caller already took from the issuer's sequence."""
+    `seq` is a number the caller already took from the issuer's sequence; `signer` is the
+    unit's signer when the caller already has it (True: look it up; None: the unit signs
+    nothing). Signing failures raise SigningError: nothing unsigned is issued instead."""
     finished = enrolment.completed_at or utcnow()
     zone = locales.zone(user.timezone)
     completed_on = finished.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
@@ -165,7 +197,9 @@ def _issue(
         seq = numbering.next_seq(issuer.id, now.year)
     certificate = Certificate(
         code=new_code(),
-        number=numbering.format_number(issuer.number_pattern, seq, issuer.code, now.date()),
+        number=numbering.format_number(
+            issuer.number_pattern, seq, issuer.code, now.date(), issuer.classification
+        ),
         user_id=user.id,
         course_id=course.id,
         issuer_id=issuer.id,
@@ -179,11 +213,31 @@ def _issue(
         issued_at=now,
         issued_by_id=actor.id if actor else None,
     )
-    stored = storage.save(render(paper_for(certificate)), "application/pdf")
+    if course.certificate_valid_years:
+        certificate.valid_until = add_years(completed_on, course.certificate_valid_years)
+    if signer is True:
+        signer = signing.signer_for(issuer.id, now)
+    paper = paper_for(certificate)
+    if signer is not None and signer.demo:
+        paper = replace(paper, notice=signing.DEMO_LABEL)
+    pdf = render(paper)
+    if signer is not None:
+        pdf = signer.sign(pdf)
+        certificate.signature_level = signer.level
+        certificate.signed_by = signer.signed_by
+    stored = storage.save(pdf, "application/pdf")
     certificate.pdf_sha256, certificate.pdf_key = stored.sha256, stored.key
     db.session.add(certificate)
     audit(actor, action, certificate, number=certificate.number, user_id=user.id)
     return certificate
+
+
+def add_years(day, years: int):
+    """The same day `years` later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def issuer_for(user: User | None, course: Course) -> Issuer:
@@ -230,6 +284,10 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
         if existing is None:
             raise
         return existing
+    except ServiceError:
+        db.session.rollback()
+        raise
+    signals.certificate_issued.send(certificate)
     return certificate
 
 
@@ -309,18 +367,46 @@ def issue_eligible(
         )
     }
     issuers.require_real_signatory(unit)
+    signer = signing.signer_for(unit.id)  # unlocked once for the whole run
+    done = 0
     for start in range(0, len(eligible), BATCH):
         batch = eligible[start : start + BATCH]
+        tries = 0
         while batch:
             # One statement takes the batch's numbers; the batch commits together, so no gaps.
             now = utcnow()
             first = numbering.next_seq(unit.id, now.year, len(batch))
-            issued = [
-                _issue(
-                    actor, user, course, unit, status, enrolments[user.id], seq=first + i, now=now
-                )
-                for i, (user, status) in enumerate(batch)
-            ]
+            try:
+                issued = [
+                    _issue(
+                        actor,
+                        user,
+                        course,
+                        unit,
+                        status,
+                        enrolments[user.id],
+                        seq=first + i,
+                        now=now,
+                        signer=signer,
+                    )
+                    for i, (user, status) in enumerate(batch)
+                ]
+            except SigningError as e:
+                # A remote signer or timestamp server may fail for a moment: the batch (and
+                # its numbers) is rolled back and tried again, then the run stops saying so.
+                db.session.rollback()
+                tries += 1
+                if tries < SIGN_TRIES:
+                    continue
+                raise SigningError(
+                    _l(
+                        "%(done)s certificates were issued and signed; the others were not, "
+                        "because signing failed %(tries)s times: %(error)s",
+                        done=done,
+                        tries=tries,
+                        error=str(e),
+                    )
+                ) from e
             try:
                 db.session.commit()
             except IntegrityError:
@@ -332,6 +418,9 @@ def issue_eligible(
                     raise
                 batch = [(user, status) for user, status in batch if user.id not in taken]
                 continue
+            done += len(issued)
+            for certificate in issued:
+                signals.certificate_issued.send(certificate)
             yield from issued
             break
 
@@ -412,7 +501,11 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
         certificate.revoked_reason = reason
         certificate.revoked_by_id = actor.id
         db.session.flush()  # the old one leaves the "one active per course" index first
-    new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
+    try:
+        new = _issue(actor, user, course, issuer, status, enrolment, action="reissue")
+    except ServiceError:
+        db.session.rollback()
+        raise
     db.session.flush()
     certificate.replaced_by_id = new.id
     if was_valid:
@@ -424,6 +517,7 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
     except IntegrityError as e:  # a parallel reissue or claim won
         db.session.rollback()
         raise ServiceError(_l("The certificate changed meanwhile. Reload the page.")) from e
+    signals.certificate_issued.send(new)
     return new
 
 
@@ -516,8 +610,13 @@ def public_record(certificate: Certificate | None) -> dict:
     """What verification shows: the same for the page and the JSON API."""
     if certificate is None:
         return {"status": "not_found"}
+    expired = (
+        certificate.valid_until is not None
+        and certificate.valid_until
+        < utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(WIB).date()
+    )
     record = {
-        "status": "valid" if certificate.valid else "revoked",
+        "status": "revoked" if not certificate.valid else "expired" if expired else "valid",
         "code": certificate.code,
         "number": certificate.number,
         "name": certificate.full_name,
@@ -528,6 +627,9 @@ def public_record(certificate: Certificate | None) -> dict:
         "issuer": certificate.issuer_snapshot["name"],
         "score": certificate.score,
         "pdf_sha256": certificate.pdf_sha256,
+        "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+        "signature": certificate.signature_level or None,
+        "signed_by": certificate.signed_by or None,
     }
     if not certificate.valid:
         record["revoked_at"] = certificate.revoked_at.isoformat(timespec="seconds") + "Z"
@@ -536,6 +638,34 @@ def public_record(certificate: Certificate | None) -> dict:
             replacement = db.session.get(Certificate, certificate.replaced_by_id)
             record["replaced_by"] = replacement.code if replacement else None
     return record
+
+
+# ---------------------------------------------------------------- checking a PDF file
+
+
+def check_file(data: bytes) -> dict:
+    """Periksa berkas PDF: is this file a certificate issued here, unchanged (its SHA-256 is a
+    record's), and validly signed? Nothing is kept."""
+    if not data:
+        raise FormErrors({"berkas": _l("Choose the PDF file of the certificate.")})
+    if len(data) > signing.CHECK_MAX_BYTES:
+        raise FormErrors({"berkas": _l("The file is larger than 5 MB.")})
+    digest = hashlib.sha256(data).hexdigest()
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.pdf_sha256 == digest).limit(1)
+    )
+    inspection = signing.inspect_pdf(data)
+    signatures = inspection.get("signatures", [])
+    return {
+        "sha256": digest,
+        "record": public_record(certificate) if certificate is not None else None,
+        "readable": inspection.get("readable", False),
+        "timed_out": inspection.get("timed_out", False),
+        "too_many_pages": inspection.get("too_many_pages", False),
+        "signatures": signatures,
+        "signed_validly": bool(signatures)
+        and all(s["valid"] and s["whole_file"] for s in signatures),
+    }
 
 
 # ---------------------------------------------------------------- personal data

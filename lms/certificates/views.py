@@ -28,10 +28,11 @@ from ..permissions import (
     can_run_cohorts,
     require,
 )
-from ..web import attachment, render_form, show_errors
+from ..signing.services import CHECK_MAX_BYTES
+from ..web import attachment, render_form, show_errors, upload_limit
 from . import bulk, services
 from . import jobs as _registered_jobs  # noqa: F401  (registers the certificate tasks)
-from .forms import ClaimForm, ReasonForm, VerifyForm
+from .forms import CheckFileForm, ClaimForm, ReasonForm, VerifyForm
 from .models import Certificate
 
 bp = Blueprint("certificates", __name__)
@@ -126,11 +127,47 @@ def verify_form():
             # Only that the number exists and who issued it: the holder needs the code.
             record = {"status": "number_only", "number": numbered.number}
             record["issuer"] = numbered.issuer_snapshot["name"]
-            return render_template("certificates/verify.html", form=form, record=record)
+            return render_template(
+                "certificates/verify.html", form=form, record=record, check_form=CheckFileForm()
+            )
         return render_template(
-            "certificates/verify.html", form=form, record={"status": "not_found"}
+            "certificates/verify.html",
+            form=form,
+            record={"status": "not_found"},
+            check_form=CheckFileForm(),
         ), 404
-    return render_template("certificates/verify.html", form=form, record=None)
+    return render_template(
+        "certificates/verify.html", form=form, record=None, check_form=CheckFileForm()
+    )
+
+
+@bp.route("/v/periksa-berkas", methods=["POST"])
+@limiter.shared_limit(verify_limit, scope="verify")
+@upload_limit(CHECK_MAX_BYTES + 64 * 1024)
+def check_file():
+    """Periksa berkas PDF: the answer is shown, nothing is stored."""
+    form = CheckFileForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data = form.berkas.data.read(CHECK_MAX_BYTES + 1) if form.berkas.data else b""
+    try:
+        result = services.check_file(data)
+    except FormErrors as e:
+        show_errors(form, e)
+        return render_template(
+            "certificates/verify.html", form=VerifyForm(), record=None, check_form=form
+        ), 400
+    response = make_response(
+        render_template(
+            "certificates/verify.html",
+            form=VerifyForm(),
+            record=None,
+            check_form=CheckFileForm(formdata=None),
+            check=result,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/v/<code>")
@@ -139,7 +176,13 @@ def verify(code):
     record = services.public_record(services.lookup(code))
     status = 404 if record["status"] == "not_found" else 200
     response = make_response(
-        render_template("certificates/verify.html", form=VerifyForm(), record=record), status
+        render_template(
+            "certificates/verify.html",
+            form=VerifyForm(),
+            record=record,
+            check_form=CheckFileForm(),
+        ),
+        status,
     )
     # Revalidated on every visit (a revocation shows at once), answered 304 when unchanged.
     response.headers["Cache-Control"] = "no-cache"

@@ -154,6 +154,7 @@ class CourseData:
     certificate_title: str
     certificate_requires: list
     modules: list = field(default_factory=list)
+    certificate_valid_years: int | None = None  # certificate.valid_years; None: no end
     final_exam: QuizData | None = None
     assets: dict = field(default_factory=dict)
     cover: str = ""  # an image of the course folder shown in the catalogue
@@ -409,14 +410,17 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
         reader.problem(yaml_path, data.line_of("version"), "'version' has at most 20 characters")
     if data.get("language") != "id":
         reader.problem(yaml_path, data.line_of("language"), "'language' must be 'id'")
-    cert_title, requires = "", []
+    cert_title, requires, valid_years = "", [], None
     certificate = data.get("certificate")
     if certificate is not None:
         if not isinstance(certificate, dict):
             reader.problem(yaml_path, data.line, "'certificate' must be a mapping")
         else:
-            reader.unknown_keys(yaml_path, certificate, ["title", "requires"])
+            reader.unknown_keys(yaml_path, certificate, ["title", "requires", "valid_years"])
             cert_title = reader.text(yaml_path, certificate, "title")
+            valid_years = reader.integer(
+                yaml_path, certificate, "valid_years", minimum=1, maximum=50, required=False
+            )
             requires = certificate.get("requires", [])
             if not isinstance(requires, list) or not set(requires) <= set(REQUIREMENTS):
                 reader.problem(
@@ -434,6 +438,7 @@ def load_course(reader: Reader, folder: Path) -> CourseData | None:
         version=str(version),
         certificate_title=cert_title,
         certificate_requires=requires,
+        certificate_valid_years=valid_years,
     )
     cover = data.get("cover")
     if cover is not None:

@@ -119,6 +119,7 @@ def _sync_course(report: Report, course: Course | None, data: CourseData) -> Non
         "version": data.version,
         "certificate_title": data.certificate_title,
         "certificate_requires": data.certificate_requires,
+        "certificate_valid_years": data.certificate_valid_years,
         "cover": data.cover,
     }
     course, changed = _upsert(report, "courses", course, Course, values)

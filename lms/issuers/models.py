@@ -33,10 +33,20 @@ class Issuer(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(30), unique=True)
     number_pattern: Mapped[str] = mapped_column(String(100), default=DEFAULT_PATTERN)
+    # {class} in number patterns: the unit's archive classification code (e.g. Kemenag PP.00).
+    classification: Mapped[str] = mapped_column(String(30), default="", server_default="")
     logo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id"))
     signatory_name: Mapped[str] = mapped_column(String(120))
     signatory_title: Mapped[str] = mapped_column(String(200))
     signatory_nip: Mapped[str] = mapped_column(String(30), default="")
+    signatory_rank: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # "a.n." (atas nama): the line naming whom the signatory signs on behalf of.
+    signatory_on_behalf: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # An optional second signatory (e.g. the head of the Dinas beside the training's head).
+    signatory2_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    signatory2_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signatory2_nip: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    signatory2_rank: Mapped[str] = mapped_column(String(120), default="", server_default="")
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id"))
     city: Mapped[str] = mapped_column(String(80), default="")
     is_default: Mapped[bool] = mapped_column(default=False)

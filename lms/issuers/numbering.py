@@ -1,7 +1,10 @@
 """Certificate numbers: an issuing unit's pattern and its gap-free yearly sequence."""
 
+from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -9,14 +12,54 @@ from ..extensions import db
 from .models import DEFAULT_PATTERN, IssuerSequence  # noqa: F401 (DEFAULT_PATTERN: the one place)
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
-PATTERN_KEYS = {"seq", "code", "month_roman", "month", "year"}
+PATTERN_KEYS = {"seq", "code", "month_roman", "month", "year", "class"}
 NUMBER_MAX = 100  # the column's size
 
 
-def format_number(pattern: str, seq: int, code: str, on: date) -> str:
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    pattern: str
+    label: str
+
+
+# The styles units use (README "Nomor sertifikat"): the documented examples are in the tests.
+PRESETS = (
+    Preset("romawi", DEFAULT_PATTERN, _l("Sequence / unit code / Roman month / year")),
+    Preset(
+        "permendagri",
+        "000.5.2.3/{seq}/{code}/{year}",
+        _l("Archive classification first (Permendagri style)"),
+    ),
+    Preset(
+        "kemenag",
+        "B-{seq}/{code}/{class}/{month:02d}/{year}",
+        _l("Kemenag style: B- prefix, classification code, two-digit month"),
+    ),
+)
+
+
+def format_number(pattern: str, seq: int, code: str, on: date, classification: str = "") -> str:
     return pattern.format(
-        seq=seq, code=code, month_roman=ROMAN[on.month - 1], month=on.month, year=on.year
+        seq=seq,
+        code=code,
+        month_roman=ROMAN[on.month - 1],
+        month=on.month,
+        year=on.year,
+        **{"class": classification},
     )
+
+
+def peek_seq(issuer_id: int | None, year: int) -> int:
+    """The number the unit's next certificate of `year` would take (nothing is taken)."""
+    if issuer_id is None:
+        return 1
+    last = db.session.scalar(
+        select(IssuerSequence.last).where(
+            IssuerSequence.issuer_id == issuer_id, IssuerSequence.year == year
+        )
+    )
+    return (last or 0) + 1
 
 
 def pattern_problem(pattern: str) -> str | None:
@@ -32,7 +75,11 @@ def pattern_problem(pattern: str) -> str | None:
 
 def longest(pattern: str, code: str) -> int:
     """The longest number the pattern can produce (a million certificates in a year)."""
-    return len(pattern.format(seq=999_999, code=code, month_roman="VIII", month=12, year=9999))
+    return len(
+        pattern.format(
+            seq=999_999, code=code, month_roman="VIII", month=12, year=9999, **{"class": "X" * 30}
+        )
+    )
 
 
 def next_seq(issuer_id: int, year: int, count: int = 1) -> int:

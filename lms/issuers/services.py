@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
 from ..text import one_line
-from . import numbering
+from . import nip, numbering
 from .images import store_image
 from .models import DEFAULT_PATTERN, Issuer, StoredImage
 
@@ -29,6 +29,13 @@ class IssuerInput:
     signatory_name: str = ""
     signatory_title: str = ""
     signatory_nip: str = ""
+    signatory_rank: str = ""
+    signatory_on_behalf: str = ""
+    signatory2_name: str = ""
+    signatory2_title: str = ""
+    signatory2_nip: str = ""
+    signatory2_rank: str = ""
+    classification: str = ""
     remove_logo: bool = False
     remove_signature: bool = False
 
@@ -56,10 +63,33 @@ def save_issuer(
             "signatory_title",
             "signatory_nip",
             "city",
+            "signatory_rank",
+            "signatory_on_behalf",
+            "signatory2_name",
+            "signatory2_title",
+            "signatory2_nip",
+            "signatory2_rank",
+            "classification",
         )
     }
     values["code"] = values["code"].upper()
-    limits = {"name": 200, "signatory_name": 120, "signatory_title": 200, "city": 80}
+    limits = {
+        "name": 200,
+        "signatory_name": 120,
+        "signatory_title": 200,
+        "city": 80,
+        "signatory_rank": 120,
+        "signatory_on_behalf": 200,
+        "signatory2_name": 120,
+        "signatory2_title": 200,
+        "signatory2_rank": 120,
+        "classification": 30,
+    }
+    second = ("signatory2_name", "signatory2_title", "signatory2_nip", "signatory2_rank")
+    if any(values[key] for key in second):  # a second signatory: name and title both
+        for key in ("signatory2_name", "signatory2_title"):
+            if not values[key]:
+                errors[key] = _l("This field is required.")
     for key in ("name", "signatory_name", "signatory_title"):
         if not values[key]:
             errors[key] = _l("This field is required.")
@@ -79,13 +109,19 @@ def save_issuer(
         errors["number_pattern"] = _l(
             "Use a pattern with {seq}, and only {code}, {month_roman}, {month} and {year}."
         )
+    elif "{class" in values["number_pattern"] and not values["classification"]:
+        errors["classification"] = _l("The pattern uses {class}: enter the classification code.")
     elif numbering.longest(values["number_pattern"], values["code"]) > numbering.NUMBER_MAX:
         errors["number_pattern"] = _l(
             "Numbers made with this pattern could be longer than %(n)s characters.",
             n=numbering.NUMBER_MAX,
         )
-    if values["signatory_nip"] and not re.fullmatch(r"[0-9 ]{8,30}", values["signatory_nip"]):
-        errors["signatory_nip"] = _l("A NIP has digits only.")
+    for key in ("signatory_nip", "signatory2_nip"):
+        if values[key]:
+            found = nip.problem(values[key])
+            if found:
+                errors[key] = found
+            values[key] = nip.digits(values[key])
     images = {}
     for field, upload in (("logo", logo), ("signature", signature)):
         if upload:
@@ -131,6 +167,12 @@ def snapshot(issuer: Issuer) -> dict:
         "signatory_name": issuer.signatory_name,
         "signatory_title": issuer.signatory_title,
         "signatory_nip": issuer.signatory_nip,
+        "signatory_rank": issuer.signatory_rank,
+        "signatory_on_behalf": issuer.signatory_on_behalf,
+        "signatory2_name": issuer.signatory2_name,
+        "signatory2_title": issuer.signatory2_title,
+        "signatory2_nip": issuer.signatory2_nip,
+        "signatory2_rank": issuer.signatory2_rank,
         "logo_id": issuer.logo_id,
         "signature_id": issuer.signature_id,
     }
@@ -159,3 +201,24 @@ def image_key(image_id: int | None) -> str | None:
     if image_id is None:
         return None
     return db.session.scalar(select(StoredImage.key).where(StoredImage.id == image_id))
+
+
+def preview_number(issuer: Issuer | None, pattern: str, code: str, classification: str, on):
+    """The number the unit's next certificate would get with this pattern, or None when the
+    pattern cannot be used (nothing is taken from the sequence)."""
+    pattern = one_line(pattern) or DEFAULT_PATTERN
+    if numbering.pattern_problem(pattern) or len(pattern) > 100:
+        return None
+    seq = numbering.peek_seq(issuer.id if issuer else None, on.year)
+    code = one_line(code).upper() or "KODE"
+    return numbering.format_number(pattern, seq, code, on, one_line(classification) or "KLAS")
+
+
+def preset_examples(code: str, classification: str, on) -> list[tuple]:
+    """(preset, the 42nd number of the year in its style) for the numbering help."""
+    code = one_line(code).upper() or "DISKOMINFO-BIR"
+    classification = one_line(classification) or "PP.00"
+    return [
+        (p, numbering.format_number(p.pattern, 42, code, on, classification))
+        for p in numbering.PRESETS
+    ]

@@ -2,6 +2,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -14,10 +15,12 @@ from ..errors import FormErrors
 from ..extensions import db
 from ..forms import EmptyForm
 from ..permissions import can_manage_certificates, require
+from ..timeutil import utcnow
 from ..web import render_form, show_errors
-from . import services
+from . import nip, services
 from .forms import IssuerForm
 from .models import DEFAULT_PATTERN, Issuer, StoredImage
+from .numbering import PRESETS
 
 bp = Blueprint("issuers", __name__)
 TEXT_FIELDS = (
@@ -28,12 +31,19 @@ TEXT_FIELDS = (
     "signatory_name",
     "signatory_title",
     "signatory_nip",
+    "signatory_rank",
+    "signatory_on_behalf",
+    "signatory2_name",
+    "signatory2_title",
+    "signatory2_nip",
+    "signatory2_rank",
+    "classification",
 )
 
 
 @bp.app_context_processor
 def helpers():
-    return {"image_key": services.image_key}
+    return {"image_key": services.image_key, "pretty_nip": nip.pretty}
 
 
 @bp.route("/admin/penerbit")
@@ -46,6 +56,31 @@ def _issuer_form_page(issuer: Issuer | None):
     form = IssuerForm(obj=issuer if request.method == "GET" else None)
     if request.method == "GET" and issuer is None:
         form.number_pattern.data = DEFAULT_PATTERN
+    preset = {p.key: p for p in PRESETS}.get(form.number_preset.data or "")
+    if preset is not None:  # a chosen style replaces the typed pattern
+        form.number_pattern.data = preset.pattern
+    preview = services.preview_number(
+        issuer,
+        form.number_pattern.data or "",
+        form.code.data or "",
+        form.classification.data or "",
+        utcnow().date(),
+    )
+
+    def page():
+        return render_form(
+            "issuers/form.html",
+            form,
+            issuer=issuer,
+            preview=preview,
+            presets=services.preset_examples(
+                form.code.data or "", form.classification.data or "", utcnow().date()
+            ),
+            presets_patterns={p.key: p.pattern for p in PRESETS},
+        )
+
+    if form.is_submitted() and form.preview.data:
+        return page()
     if form.validate_on_submit():
         try:
             saved = services.save_issuer(
@@ -63,7 +98,22 @@ def _issuer_form_page(issuer: Issuer | None):
         else:
             flash(_("The issuing unit %(name)s has been saved.", name=saved.name), "success")
             return redirect(url_for("issuers.index"))
-    return render_form("issuers/form.html", form, issuer=issuer)
+    return page()
+
+
+@bp.route("/admin/penerbit/pratinjau-nomor")
+@require(can_manage_certificates)
+def number_preview():
+    """The live preview of the next number while a pattern is typed (number-preview.js)."""
+    issuer_id = request.args.get("unit", type=int)
+    issuer = db.session.get(Issuer, issuer_id) if issuer_id else None
+    args = {key: request.args.get(key, "")[:100] for key in ("pattern", "code", "class")}
+    number = services.preview_number(
+        issuer, args["pattern"], args["code"][:30], args["class"][:30], utcnow().date()
+    )
+    response = jsonify({"number": number})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/admin/penerbit/baru", methods=["GET", "POST"])
