@@ -94,4 +94,23 @@ def build_config(instance_path: str) -> dict:
         "COHORT_IMPORT_MAX_BYTES": int(_env("COHORT_IMPORT_MAX_BYTES", 256 * 1024)),
         "COHORT_IMPORT_MAX_ROWS": int(_env("COHORT_IMPORT_MAX_ROWS", 1000)),
         "COHORT_ROWS_PER_PAGE": 50,
+        # Discussion posts (threads and replies) per person.
+        "POST_LIMIT": _env("POST_LIMIT", "10 per minute"),
+        # WhatsApp Business Cloud API (optional): notifications for phone-only people and
+        # sign-in codes. Both the token and the phone number id switch it on.
+        "WHATSAPP_TOKEN": _env("WHATSAPP_TOKEN", ""),
+        "WHATSAPP_PHONE_ID": _env("WHATSAPP_PHONE_ID", ""),
+        "WHATSAPP_API_URL": _env("WHATSAPP_API_URL", "https://graph.facebook.com"),
+        "WHATSAPP_API_VERSION": _env("WHATSAPP_API_VERSION", "v21.0"),
+        "WHATSAPP_TEMPLATE_NOTIFICATION": _env(
+            "WHATSAPP_TEMPLATE_NOTIFICATION", "akademi_pemberitahuan"
+        ),
+        "WHATSAPP_TEMPLATE_REMINDER": _env("WHATSAPP_TEMPLATE_REMINDER", "akademi_pengingat"),
+        "WHATSAPP_TEMPLATE_CODE": _env("WHATSAPP_TEMPLATE_CODE", "akademi_kode_masuk"),
+        "WHATSAPP_LANGUAGE": _env("WHATSAPP_LANGUAGE", "id"),
+        "WHATSAPP_LANGUAGE_EN": _env("WHATSAPP_LANGUAGE_EN", "en"),
+        # Sign-in codes requested per number and per address.
+        "CODE_PHONE_LIMIT": _env("CODE_PHONE_LIMIT", "3 per 15 minutes"),
+        "CODE_IP_LIMIT": _env("CODE_IP_LIMIT", "20 per 15 minutes"),
+        "CODE_MINUTES": int(_env("CODE_MINUTES", 10)),
     }

@@ -230,6 +230,7 @@ def claim(user: User, course: Course, full_name: str) -> Certificate:
         if existing is None:
             raise
         return existing
+    signals.certificate_issued.send(certificate)
     return certificate
 
 
@@ -332,6 +333,8 @@ def issue_eligible(
                     raise
                 batch = [(user, status) for user, status in batch if user.id not in taken]
                 continue
+            for certificate in issued:
+                signals.certificate_issued.send(certificate)
             yield from issued
             break
 
@@ -424,6 +427,7 @@ def reissue(actor: User, certificate: Certificate, reason: str) -> Certificate:
     except IntegrityError as e:  # a parallel reissue or claim won
         db.session.rollback()
         raise ServiceError(_l("The certificate changed meanwhile. Reload the page.")) from e
+    signals.certificate_issued.send(new)
     return new
 
 

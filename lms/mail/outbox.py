@@ -58,6 +58,41 @@ def queue(*, key: str, kind: str, to: str, subject: str, body: str, user_id=None
         db.session.info.setdefault(PENDING_KEY, []).append(new_id)
 
 
+def queue_many(messages: list[dict]) -> int:
+    """Add many emails (dicts of key, kind, to, subject, body, user_id) in one statement in the
+    caller's transaction; keys already queued are ignored. Returns how many were new."""
+    if not messages or not transport.configured():
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    rows = [
+        {
+            "key": m["key"][:200],
+            "kind": m["kind"],
+            "user_id": m.get("user_id"),
+            "to_address": m["to"],
+            "subject": m["subject"][:200],
+            "body": m["body"],
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    stmt = (
+        insert(OutboxEmail.__table__)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxEmail.__table__.c.id)
+    )
+    new_ids = list(db.session.execute(stmt).scalars())
+    db.session.info.setdefault(PENDING_KEY, []).extend(new_ids)
+    return len(new_ids)
+
+
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session) -> None:
     ids = session.info.pop(PENDING_KEY, None)
