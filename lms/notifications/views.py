@@ -7,6 +7,7 @@ from ..cohorts import services as cohorts
 from ..errors import FormErrors
 from ..extensions import limiter
 from ..forms import EmptyForm
+from ..permissions import can_run_cohorts, require
 from ..web import landing_url, render_form, safe_next, show_errors
 from . import services, signin
 from .forms import AnnouncementForm, CodeRequestForm, CodeResetForm
@@ -78,7 +79,9 @@ def settings():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        choices = {kind: request.form.get(f"kind_{kind}", "") for kind in KINDS}
+        choices = {
+            kind: request.form[f"kind_{kind}"] for kind in KINDS if f"kind_{kind}" in request.form
+        }
         try:
             services.set_preferences(current_user, choices)
         except FormErrors as e:
@@ -88,7 +91,7 @@ def settings():
             return redirect(url_for("notifications.settings"))
     chosen = services.preferences(current_user.id)
     if request.method == "POST":
-        chosen.update({k: request.form.get(f"kind_{k}", "") for k in KINDS})
+        chosen.update({k: request.form[f"kind_{k}"] for k in KINDS if f"kind_{k}" in request.form})
     return render_template(
         "notifications/settings.html",
         form=form,
@@ -120,7 +123,7 @@ def unsubscribe(token):
 
 
 @bp.route("/kelas/<id:cohort_id>/pengumuman", methods=["GET", "POST"])
-@login_required
+@require(can_run_cohorts)
 def announcements(cohort_id):
     cohort = cohorts.get_cohort_for(current_user, cohort_id)
     form = AnnouncementForm()
