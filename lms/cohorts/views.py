@@ -104,6 +104,7 @@ def _cohort_data(cohort) -> dict:
         "regency": cohort.regency_code,
         "issuer": str(cohort.issuer_id),
         "seat_limit": str(cohort.seat_limit or ""),
+        "nudge_after_days": str(cohort.nudge_after_days),
     }
 
 
