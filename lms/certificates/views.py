@@ -22,6 +22,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..issuers.models import Issuer
 from ..jobs import services as jobs
+from ..links import whatsapp_share_url
 from ..permissions import (
     can_download_certificate,
     can_manage_certificates,
@@ -138,8 +139,21 @@ def verify_form():
 def verify(code):
     record = services.public_record(services.lookup(code))
     status = 404 if record["status"] == "not_found" else 200
+    share = None
+    if record["status"] == "valid":
+        share = whatsapp_share_url(
+            _(
+                "Certificate %(course)s of %(name)s from %(issuer)s. Check that it is genuine: "
+                "%(link)s",
+                course=record["course"],
+                name=record["name"],
+                issuer=record["issuer"],
+                link=services.verify_url(record["code"]),
+            )
+        )
     response = make_response(
-        render_template("certificates/verify.html", form=VerifyForm(), record=record), status
+        render_template("certificates/verify.html", form=VerifyForm(), record=record, share=share),
+        status,
     )
     # Revalidated on every visit (a revocation shows at once), answered 304 when unchanged.
     response.headers["Cache-Control"] = "no-cache"
