@@ -82,13 +82,13 @@ def queue_many(messages: list[dict]) -> int:
         }
         for m in messages
     ]
+    # One statement executed with many rows: SQLAlchemy batches it ("insertmanyvalues").
     stmt = (
         insert(OutboxEmail.__table__)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboxEmail.__table__.c.id)
     )
-    new_ids = list(db.session.execute(stmt).scalars())
+    new_ids = list(db.session.execute(stmt, rows).scalars())
     db.session.info.setdefault(PENDING_KEY, []).extend(new_ids)
     return len(new_ids)
 

@@ -29,13 +29,14 @@ from ..mail import outbox
 from ..timeutil import utcnow
 from . import notifiers, whatsapp
 from .models import APP, REMINDER, Preference, SentReminder
-from .services import unsubscribe_token
+from .services import unsubscribe_serializer
 
 BATCH = 1000
 ENDING_DAYS = 3
 LINK_DAYS = 3
 NUDGE_EVERY = timedelta(days=7)
 NAME = "\x00name\x00"  # stands for the person's name in a message made once per language
+TOKEN = "unsubscribe-token"  # stands for the person's unsubscribe token in the footer
 
 
 def _record(rows: list[dict]) -> set[str]:
@@ -45,11 +46,10 @@ def _record(rows: list[dict]) -> set[str]:
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(SentReminder.__table__)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(SentReminder.__table__.c.key)
     )
-    return set(db.session.execute(stmt).scalars())
+    return set(db.session.execute(stmt, rows).scalars())
 
 
 def _reachable():
@@ -74,15 +74,23 @@ class Messages:
 
     def __init__(self):
         self.emails: list[dict] = []
+        self.footers: dict[str, str] = {}
+        self.serializer = unsubscribe_serializer()
+
+    def footer(self, user: User) -> str:
+        """The unsubscribe footer, made once per language; only the token is per person."""
+        locale = user.locale or "id"
+        if locale not in self.footers:
+            self.footers[locale] = gettext(
+                "-- \nAkademi KIM. Stop these reminders: %(link)s",
+                link=external_url("notifications.unsubscribe", token=TOKEN),
+            )
+        token = self.serializer.dumps([user.id, REMINDER])
+        return self.footers[locale].replace(TOKEN, token)
 
     def add(self, user: User, key: str, subject: str, body: str, short: str, link: str):
         if user.email:
-            body += "\n\n" + gettext(
-                "-- \nAkademi KIM. Stop these reminders: %(link)s",
-                link=external_url(
-                    "notifications.unsubscribe", token=unsubscribe_token(user.id, REMINDER)
-                ),
-            )
+            body += "\n\n" + self.footer(user)
             self.emails.append(
                 {
                     "key": key,

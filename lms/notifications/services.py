@@ -120,8 +120,11 @@ def set_preferences(user: User, choices: dict[str, str]) -> None:
     db.session.commit()
 
 
-def _serializer() -> URLSafeSerializer:
+def unsubscribe_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+_serializer = unsubscribe_serializer
 
 
 def unsubscribe_token(user_id: int, kind: str) -> str:
