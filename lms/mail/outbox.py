@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..queue import enqueue
+from ..queue import connection, enqueue
 from ..signals import account_erasing
 from ..timeutil import utcnow
 from . import transport
@@ -106,8 +106,11 @@ def _forget_after_rollback(session) -> None:
 
 
 def dispatch(ids: list[int]) -> None:
-    """Hand committed messages to the worker, or deliver them after the current response."""
-    if enqueue("lms.mail.outbox.deliver", ids):
+    """Hand committed messages to the worker (1,000 a job), or deliver them after the current
+    response."""
+    if connection() is not None:
+        for start in range(0, len(ids), 1000):
+            enqueue("lms.mail.outbox.deliver", ids[start : start + 1000])
         return
     if has_request_context():
         app = current_app._get_current_object()

@@ -110,10 +110,11 @@ class Messages:
             )
 
     def flush(self) -> int:
+        """Queue this batch in the transaction (the caller commits once at the end: a server-side
+        cursor streaming the people stays open until then)."""
         count = len(self.emails)
         outbox.queue_many(self.emails)
         self.emails = []
-        db.session.commit()
         return count
 
 
@@ -173,6 +174,7 @@ def nudge_inactive(now=None) -> int:
                 now,
                 days=days,
             )
+    db.session.commit()
     return sent
 
 
@@ -279,6 +281,7 @@ def warn_ending(now=None) -> int:
                 messages.add(user, "reminder:" + key, subject, _personal(body, user), short, link)
             sent += 1
         messages.flush()
+    db.session.commit()
     return sent
 
 
@@ -417,6 +420,7 @@ def trainer_weekly(now=None) -> int:
             messages.add(trainer, "reminder:" + keys[trainer.id], subject, body, subject, link)
         sent += 1
     messages.flush()
+    db.session.commit()
     return sent
 
 
@@ -470,6 +474,7 @@ def expiring_links(now=None) -> int:
             messages.add(trainer, key, subject, body, subject, external_url("cohorts.index"))
         sent += 1
     messages.flush()
+    db.session.commit()
     return sent
 
 
