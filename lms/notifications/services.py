@@ -168,6 +168,13 @@ def unread_count(user_id: int) -> int:
     return count
 
 
+@signals.landing_page.connect
+def warm_unread_count(user, **_) -> None:
+    """On sign-in the menu's count is loaded once, so the pages that follow read it from the
+    cache (a page's query count stays the same whatever came before it)."""
+    unread_count(user.id)
+
+
 def _forget_counts(user_ids) -> None:
     cache.delete_many(*[_cache_key(u) for u in user_ids])
 
