@@ -15,6 +15,7 @@ from ..catalog.models import Course, Enrolment, Lesson, Module
 from ..cohorts.models import Cohort, CohortMember, CohortTrainer
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
+from ..formatting import decimal
 from ..text import one_line
 from ..timeutil import utcnow
 from .models import Mute, Post, Report, Thread
@@ -41,7 +42,7 @@ def clean_body(raw: str | None, field: str = "body") -> str:
             {
                 field: _l(
                     "A message may have at most %(n)s characters.",
-                    n=f"{BODY_MAX:,}".replace(",", "."),
+                    n=decimal(BODY_MAX),
                 )
             }
         )

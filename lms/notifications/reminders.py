@@ -400,6 +400,7 @@ def trainer_weekly(now=None) -> int:
                 cohort, t = cohorts[cohort_id], totals[cohort_id]
                 stuck = t["stuck"]
                 names = ", ".join(stuck[:10]) + (" …" if len(stuck) > 10 else "")
+                names = " (" + names + ")" if stuck else ""
                 parts.append(
                     gettext(
                         "%(cohort)s: %(finished)s of %(members)s trainees finished; %(stuck)s "
@@ -409,7 +410,7 @@ def trainer_weekly(now=None) -> int:
                         finished=t["finished"],
                         members=t["members"],
                         stuck=len(stuck),
-                        names=f" ({names})" if stuck else "",
+                        names=names,
                         waiting=t.get("waiting", 0),
                         link=external_url("reports.dashboard", cohort_id=cohort_id),
                     )
