@@ -54,7 +54,7 @@ def test_a_reply_notifies_the_asker_in_the_app_and_by_email(app, client, world, 
     assert smtp_sink.to("pelatih@contoh.id") == []  # nobody is told of their own reply
     login(client, "siti@contoh.id")
     home = client.get("/belajar").text
-    assert re.search(r"Pemberitahuan <span class=\"count\">\(1", home)
+    assert re.search(r"Pemberitahuan</span> <span class=\"count\">\(1", home)
     listing = client.get("/pemberitahuan").text
     assert "Pak Pelatih membalas di &#34;Cara menulis judul?&#34;." in listing
     note = re.search(r'href="(/pemberitahuan/\d+)"', listing).group(1)
