@@ -57,12 +57,16 @@ def test_a_reply_notifies_the_asker_in_the_app_and_by_email(app, client, world, 
     assert re.search(r"Pemberitahuan</span> <span class=\"count\">\(1", home)
     listing = client.get("/pemberitahuan").text
     assert "Pak Pelatih membalas di &#34;Cara menulis judul?&#34;." in listing
-    note = re.search(r'href="(/pemberitahuan/\d+)"', listing).group(1)
-    opened = client.get(note)
+    note = re.search(r'action="(/pemberitahuan/\d+)/baca"', listing).group(1)
+    email_link = client.get(note)  # the email's link leads there and changes nothing
+    assert email_link.headers["Location"].startswith(f"/diskusi/{thread}")
+    assert 'class="count"' in client.get("/belajar").text
+    opened = client.post(note + "/baca", data={"buka": "1"})  # the list's button
     assert opened.status_code == 302 and opened.headers["Location"].startswith(f"/diskusi/{thread}")
     assert 'class="count"' not in client.get("/belajar").text  # read: the count is gone
     login(client, "luar@contoh.id")
     assert client.get(note).status_code == 404  # someone else's notification
+    assert client.post(note + "/baca", data={"buka": "1"}).status_code == 404
 
 
 def test_emails_go_in_the_persons_language(app, client, world, smtp_sink):

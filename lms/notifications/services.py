@@ -297,16 +297,30 @@ def page_of(user: User, page: int):
     return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
 
 
-def open_notification(user: User, notification_id: int) -> str:
-    """Mark it read; returns where it leads."""
+def _own(user: User, notification_id: int) -> Notification:
     note = db.session.get(Notification, notification_id)
     if note is None or note.user_id != user.id:
         raise ServiceError(_l("This notification does not exist."), 404)
+    return note
+
+
+def _safe_path(path: str) -> str:
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+def target_of(user: User, notification_id: int) -> str:
+    """Where the person's notification leads."""
+    return _safe_path(_own(user, notification_id).path)
+
+
+def open_notification(user: User, notification_id: int) -> str:
+    """Mark it read; returns where it leads."""
+    note = _own(user, notification_id)
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.commit()
         _forget_counts([user.id])
-    return note.path if note.path.startswith("/") and not note.path.startswith("//") else "/"
+    return _safe_path(note.path)
 
 
 def mark_read(user: User, notification_id: int | None = None) -> None:

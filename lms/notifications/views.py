@@ -49,14 +49,18 @@ def index():
 @bp.route("/pemberitahuan/<id:notification_id>")
 @login_required
 def open(notification_id):
-    return redirect(services.open_notification(current_user, notification_id))
+    """Where a notification leads (the link in its email); reading changes nothing."""
+    return redirect(services.target_of(current_user, notification_id))
 
 
 @bp.route("/pemberitahuan/<id:notification_id>/baca", methods=["POST"])
 @login_required
 def read(notification_id):
+    """Mark it read; with `buka` (the list's buttons) go on to where it leads."""
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if request.form.get("buka"):
+        return redirect(services.open_notification(current_user, notification_id))
     services.mark_read(current_user, notification_id)
     return redirect(safe_next(url_for("notifications.index")))
 

@@ -87,7 +87,7 @@ def test_a_question_under_a_lesson_is_answered_and_the_trainee_is_notified(visit
     trainee.goto("/belajar")
     menu = page.get_by_role("link", name=re.compile(r"Pemberitahuan \(1"))
     menu.click()
-    page.get_by_role("link", name=re.compile("Demo trainer membalas")).click()
+    page.get_by_role("button", name=re.compile("Demo trainer membalas")).click()
     assert "Jangkauan menghitung akun unik." in page.content()
     assert page.get_by_role("link", name=re.compile(r"^Pemberitahuan$")).count() == 1
     trainee.shot("diskusi-pelajaran-360")
