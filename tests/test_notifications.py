@@ -223,3 +223,29 @@ def test_mark_all_read_and_fuzzed_notification_routes(app, client, world):
         == 400
     )
     assert client.post("/pemberitahuan/999/baca").status_code == 302
+
+
+def test_with_redis_the_worker_sends_the_announcement_in_batches(
+    app, client, world, smtp_sink, runner, monkeypatch
+):
+    import redis
+
+    from .test_jobs import REDIS_URL, redis_available
+
+    if not redis_available():
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    login(client, "pelatih@contoh.id")
+    sent = client.post(
+        f"/kelas/{world['cohort']}/pengumuman", data={"title": "Libur", "body": "Besok libur."}
+    )
+    assert sent.status_code == 302
+    assert smtp_sink.messages == []  # the request only queued the work
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Notification.id))) == 2
+    for _ in range(2):  # the announcement's job, then the delivery jobs it queued
+        result = runner.invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
+    [email] = smtp_sink.to("siti@contoh.id")
+    assert "Libur" in email["Subject"] and len(smtp_sink.messages) == 1
