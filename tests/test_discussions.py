@@ -309,8 +309,12 @@ def test_a_thousand_post_discussion_renders_with_a_bounded_number_of_queries(
 def test_posts_are_exported_and_a_deleted_accounts_posts_say_so(app, client, world):
     login(client, "siti@contoh.id")
     thread = ask(client, lesson_board(world), body="Pertanyaan pribadi saya")
+    with app.app_context():
+        post_id = db.session.scalar(select(Post.id))
+    client.post(f"/diskusi/pos/{post_id}/laporkan", data={"reason": "uji laporan"})
     data = client.get("/akun/data.json").get_json()
     assert data["discussion_posts"][0]["text"] == "Pertanyaan pribadi saya"
+    assert data["discussion_reports"][0]["reason"] == "uji laporan"
     assert client.post("/akun/hapus", data={"password": PASSWORD}).status_code == 302
     login(client, "rudi@contoh.id")
     page = client.get(f"/diskusi/{thread}").text

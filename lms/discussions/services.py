@@ -474,7 +474,13 @@ def export_posts(user, **_) -> dict:
                 "hidden_reason": post.hidden_reason or None,
             }
             for post, title in rows
-        ]
+        ],
+        "discussion_reports": [
+            {"post_id": r.post_id, "reason": r.reason, "at": signals.iso(r.created_at)}
+            for r in db.session.scalars(
+                select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
+            )
+        ],
     }
 
 
