@@ -340,3 +340,12 @@ def test_fuzzed_discussion_forms_never_answer_500(app, client, world):
             response = client.post(url, data=data)
             assert response.status_code < 500, (url, response.status_code)
     assert client.get(f"/diskusi/{thread}?halaman=abc").status_code == 200
+
+
+def test_page_numbers_in_other_scripts_do_not_break_the_pages(client, world):
+    login(client, "siti@contoh.id")
+    thread = ask(client, lesson_board(world))
+    for value in ("²", "٣", "Ⅻ", "１"):
+        assert client.get(f"/diskusi/{thread}?halaman={value}").status_code == 200
+        assert client.get(f"{lesson_board(world)}?halaman={value}").status_code == 200
+        assert client.get(f"/pemberitahuan?halaman={value}").status_code == 200

@@ -213,7 +213,7 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
     nudge = (data.nudge_after_days or "").strip()
     if not nudge:
         values["nudge_after_days"] = 7
-    elif not nudge.isdigit() or not 1 <= int(nudge[:4]) <= 90:
+    elif not nudge.isdecimal() or not 1 <= int(nudge[:4]) <= 90:
         errors["nudge_after_days"] = _l("Enter a whole number of days from 1 to 90.")
     else:
         values["nudge_after_days"] = int(nudge)

@@ -31,7 +31,7 @@ def menu():
 
 def _page() -> int:
     page = request.args.get("halaman", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return int(page) if page.isdecimal() and 0 < int(page) < 100_000 else 1
 
 
 @bp.route("/pemberitahuan")
