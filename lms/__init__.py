@@ -89,9 +89,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .certificates.views import bp as certificates_bp
     from .cli import register_cli
     from .cohorts.views import bp as cohorts_bp
+    from .discussions.views import bp as discussions_bp
     from .errors import register_error_handlers
     from .issuers.views import bp as issuers_bp
     from .jobs.views import bp as jobs_bp
+    from .notifications.views import bp as notifications_bp
     from .offline.views import bp as offline_bp
     from .offline.views import register as register_offline
     from .privacy.views import bp as privacy_bp
@@ -117,6 +119,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(offline_bp)
     register_offline(app)
+    app.register_blueprint(discussions_bp)
+    app.register_blueprint(notifications_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     from .completion.services import register as register_completion

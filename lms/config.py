@@ -102,4 +102,23 @@ def build_config(instance_path: str) -> dict:
         "SIGNING_REMOTE_PASSWORD": _env("SIGNING_REMOTE_PASSWORD", ""),
         "TSA_URL": _env("TSA_URL", ""),
         "SIGNING_TIMEOUT": int(_env("SIGNING_TIMEOUT", 30)),
+        # Discussion posts (threads and replies) per person.
+        "POST_LIMIT": _env("POST_LIMIT", "10 per minute"),
+        # WhatsApp Business Cloud API (optional): notifications for phone-only people and
+        # sign-in codes. Both the token and the phone number id switch it on.
+        "WHATSAPP_TOKEN": _env("WHATSAPP_TOKEN", ""),
+        "WHATSAPP_PHONE_ID": _env("WHATSAPP_PHONE_ID", ""),
+        "WHATSAPP_API_URL": _env("WHATSAPP_API_URL", "https://graph.facebook.com"),
+        "WHATSAPP_API_VERSION": _env("WHATSAPP_API_VERSION", "v21.0"),
+        "WHATSAPP_TEMPLATE_NOTIFICATION": _env(
+            "WHATSAPP_TEMPLATE_NOTIFICATION", "akademi_pemberitahuan"
+        ),
+        "WHATSAPP_TEMPLATE_REMINDER": _env("WHATSAPP_TEMPLATE_REMINDER", "akademi_pengingat"),
+        "WHATSAPP_TEMPLATE_CODE": _env("WHATSAPP_TEMPLATE_CODE", "akademi_kode_masuk"),
+        "WHATSAPP_LANGUAGE": _env("WHATSAPP_LANGUAGE", "id"),
+        "WHATSAPP_LANGUAGE_EN": _env("WHATSAPP_LANGUAGE_EN", "en"),
+        # Sign-in codes requested per number and per address.
+        "CODE_PHONE_LIMIT": _env("CODE_PHONE_LIMIT", "3 per 15 minutes"),
+        "CODE_IP_LIMIT": _env("CODE_IP_LIMIT", "20 per 15 minutes"),
+        "CODE_MINUTES": int(_env("CODE_MINUTES", 10)),
     }

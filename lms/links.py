@@ -15,6 +15,11 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def whatsapp_share_url(text: str) -> str:
+    """A wa.me link that lets the person pick a chat or group and sends `text` (no number)."""
+    return f"https://wa.me/?text={quote(text, safe='')}"
+
+
 def whatsapp_url(phone: str, text: str) -> str:
     """A wa.me link that opens a chat with `phone` (+62…, as stored) with `text` prefilled."""
     return f"https://wa.me/{phone.lstrip('+')}?text={quote(text, safe='')}"

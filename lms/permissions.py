@@ -109,3 +109,26 @@ def can_download_certificate(user, certificate) -> bool:
 def can_co_run_cohorts(user) -> bool:
     """Who can be added to a cohort as a co-trainer: people with the trainer role."""
     return bool(user) and user.role == "trainer"
+
+
+def can_read_lesson_discussion(user, enrolled: bool) -> bool:
+    """A lesson's discussion: everyone enrolled in the course, trainers and admins."""
+    return bool(user and user.is_authenticated) and (enrolled or is_trainer(user))
+
+
+def can_read_board(user, is_member: bool, trainer_ids) -> bool:
+    """A cohort's board: its members, its trainers and admins."""
+    return bool(user and user.is_authenticated) and (
+        is_member or can_manage_cohort(user, trainer_ids)
+    )
+
+
+def can_moderate_board(user, trainer_ids) -> bool:
+    """Pin, lock, hide and mute on a cohort's board: its trainers and admins (admins moderate
+    lesson discussions too)."""
+    return can_manage_cohort(user, trainer_ids)
+
+
+def can_announce(user, trainer_ids) -> bool:
+    """Announcements to a cohort: its trainers and admins."""
+    return can_manage_cohort(user, trainer_ids)

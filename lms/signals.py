@@ -36,3 +36,10 @@ certificate_issued = _signals.signal("certificate-issued")
 # task_reviewed: sent with the task Round once a review decided it (passed or revision), after
 # commit.
 task_reviewed = _signals.signal("task-reviewed")
+
+# post_added: sent with the new discussion Post (thread=, actor=, recipient_ids=: the thread's
+# earlier participants) inside the reply's transaction; notifications are written with it.
+post_added = _signals.signal("post-added")
+# page_panels: sent with the User and place= ("my_learning" or "cohort") and cohort_id= (or
+# None); each receiver returns a list of (template name, context) panels shown on the page.
+page_panels = _signals.signal("page-panels")

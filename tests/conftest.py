@@ -407,3 +407,28 @@ def hand_in_task(app, user_id: int, words: int = 40, photos: int = 1, slug="kurs
         result = task.id, entry.id
         db.session.remove()
     return result
+
+
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    """A local SMTP server the app sends to (LMS_SMTP_HOST/PORT point at it)."""
+    from .stand_ins import SmtpSink
+
+    sink = SmtpSink().start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", sink.port)
+    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def whatsapp_api(app, monkeypatch):
+    """The WhatsApp Cloud API stand-in, configured as the app's gateway."""
+    from .stand_ins import WhatsAppCloudAPI
+
+    api = WhatsAppCloudAPI().start()
+    for key, value in api.config().items():
+        monkeypatch.setitem(app.config, key, value)
+    yield api
+    api.stop()

@@ -74,6 +74,20 @@ AUTHORS = {
     "anonymous": LOGIN,
 }
 OWN_COHORT_200 = own_cohort(200)
+
+
+def board(status):
+    """A cohort's board: its member trainee, its trainers and admins get `status`."""
+    return {
+        **dict.fromkeys(ROLES, 403),
+        "trainee": status,
+        "trainer": status,
+        "admin": status,
+        "anonymous": LOGIN,
+    }
+
+
+BOARD_200 = board(200)
 MATRIX = [
     ("GET", "/", dict.fromkeys(ROLES, 200)),
     ("GET", "/kursus", dict.fromkeys(ROLES, 200)),
@@ -168,6 +182,17 @@ MATRIX = [
         "/kursus/kursus-contoh/tugas/{task}",
         {**dict.fromkeys(ROLES, 302), "trainee": 409, "anonymous": LOGIN},  # already handed in
     ),
+    # Lesson discussions (before the others enrol): the enrolled trainee, trainers and admins.
+    (
+        "GET",
+        "/kursus/kursus-contoh/pelajaran/{lesson}/diskusi",
+        {**SIGNED_IN_200, "other_trainee": 403, "anonymous": LOGIN},
+    ),
+    (
+        "POST",
+        "/kursus/kursus-contoh/pelajaran/{lesson}/diskusi",  # an empty question
+        {**dict.fromkeys(ROLES, 400), "other_trainee": 403, "anonymous": LOGIN},
+    ),
     ("POST", "/kursus/kursus-contoh/daftar", {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
     (
         "POST",
@@ -208,6 +233,35 @@ MATRIX = [
     ("GET", "/kelas/{cohort}/ekspor.csv", OWN_COHORT_200),
     ("GET", "/kelas/{cohort}/ekspor.xlsx", OWN_COHORT_200),
     ("GET", "/admin/kelas", {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": LOGIN}),
+    # Cohort board (issue 15): the member trainee, the cohort's trainers and admins. {thread}
+    # is the trainee's question on it, {post} its first message, {report} a report of it.
+    ("GET", "/kelas/{cohort}/diskusi", BOARD_200),
+    ("POST", "/kelas/{cohort}/diskusi", board(400)),  # an empty question
+    ("GET", "/diskusi/{thread}", BOARD_200),
+    ("POST", "/diskusi/{thread}", board(400)),  # an empty reply
+    ("POST", "/diskusi/{thread}/atur", board(400)),  # no action given
+    ("POST", "/diskusi/pos/{post}/sembunyikan", {**board(303), "trainee": 403}),  # no reason
+    ("POST", "/diskusi/pos/{post}/tampilkan", {**board(302), "trainee": 403}),
+    ("POST", "/diskusi/pos/{post}/laporkan", board(302)),
+    ("GET", "/moderasi", TRAINERS_200),
+    ("POST", "/moderasi/{report}/abaikan", {**own_cohort(302), "other_author": 404}),
+    ("GET", "/kelas/{cohort}/pengumuman", OWN_COHORT_200),
+    ("POST", "/kelas/{cohort}/pengumuman", own_cohort(400)),  # no title
+    # Notifications: {notification} is the trainee's.
+    ("GET", "/pemberitahuan", {**SIGNED_IN_200, "anonymous": LOGIN}),
+    ("GET", "/pemberitahuan/{notification}", {**OWNER_ONLY, "trainee": 302}),
+    ("POST", "/pemberitahuan/{notification}/baca", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("POST", "/pemberitahuan/baca-semua", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("GET", "/pemberitahuan/pengaturan", {**SIGNED_IN_200, "anonymous": LOGIN}),
+    ("POST", "/pemberitahuan/pengaturan", {**SIGNED_IN_302, "anonymous": LOGIN}),
+    ("GET", "/berhenti/{unsubscribe}", dict.fromkeys(ROLES, 200)),
+    ("POST", "/berhenti/{unsubscribe}", dict.fromkeys(ROLES, 200)),
+    # Without a WhatsApp gateway the sign-in code does not exist.
+    ("GET", "/lupa-kata-sandi/whatsapp", dict.fromkeys(ROLES, 404)),
+    ("POST", "/lupa-kata-sandi/whatsapp", dict.fromkeys(ROLES, 404)),
+    ("GET", "/lupa-kata-sandi/whatsapp/kode", dict.fromkeys(ROLES, 404)),
+    ("POST", "/lupa-kata-sandi/whatsapp/kode", dict.fromkeys(ROLES, 404)),
+    ("POST", "/kelas/{cohort}/diskusi/bisukan/{member}", {**board(302), "trainee": 403}),
     ("GET", "/gabung", dict.fromkeys(ROLES, 200)),
     ("GET", "/gabung/{code}", dict.fromkeys(ROLES, 200)),
     ("POST", "/gabung/{code}", {**SIGNED_IN_302, "anonymous": LOGIN}),
@@ -360,7 +414,32 @@ def world(app, sample_course, make_user, client, issuer, make_cohort):
         db.session.add(assignment)
         db.session.commit()
         assignment_id = assignment.id
+    with app.app_context():
+        from lms.cohorts.models import Cohort
+        from lms.discussions import services as discussions
+        from lms.discussions.models import Post, Report
+        from lms.notifications import services as notifications
+        from lms.notifications.models import Notification
+
+        member = db.session.get(User, ids["trainee"])
+        place = discussions.cohort_place(member, cohort_id)
+        thread = discussions.start_thread(member, place, "Jadwal?", "Kapan pertemuan kedua?")
+        trainer = db.session.get(User, ids["trainer"])
+        discussions.reply(trainer, thread, discussions.cohort_place(trainer, cohort_id), "Kamis.")
+        post_id = db.session.scalar(select(Post.id).order_by(Post.id))
+        db.session.add(Report(post_id=post_id, reporter_id=co_trainer, reason="uji"))
+        db.session.commit()
+        report_id = db.session.scalar(select(Report.id))
+        notification_id = db.session.scalar(select(Notification.id))
+        unsubscribe = notifications.unsubscribe_token(ids["trainee"], "reply")
+        thread_id = thread.id
+        assert db.session.get(Cohort, cohort_id) is not None
     return {
+        "thread": thread_id,
+        "post": post_id,
+        "report": report_id,
+        "notification": notification_id,
+        "unsubscribe": unsubscribe,
         "task": task_id,
         "round": round_id,
         "photo": photo,
@@ -452,6 +531,11 @@ def test_every_route_is_in_the_matrix(app):
             .replace("{token}", "<token>")
             .replace("{job}", "<id:job_id>")
             .replace("{task}", "<id:task_id>")
+            .replace("{thread}", "<id:thread_id>")
+            .replace("{post}", "<id:post_id>")
+            .replace("{report}", "<id:report_id>")
+            .replace("{notification}", "<id:notification_id>")
+            .replace("{unsubscribe}", "<token>")
             .replace("{round}", "<id:round_id>")
             .replace("{photo}", "<key>")
             .replace("{assignment}", "<id:assignment_id>")

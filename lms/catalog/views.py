@@ -11,6 +11,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import signals
 from ..errors import ServiceError
 from ..forms import EmptyForm
 from . import services
@@ -132,7 +133,14 @@ def complete(slug, lesson_id):
 @bp.route("/belajar")
 @login_required
 def my_learning():
-    return render_template("catalog/my_learning.html", items=services.my_learning(current_user))
+    panels = []
+    for _receiver, found in signals.page_panels.send(
+        current_user._get_current_object(), place="my_learning", cohort_id=None
+    ):
+        panels.extend(found or [])
+    return render_template(
+        "catalog/my_learning.html", items=services.my_learning(current_user), panels=panels
+    )
 
 
 @bp.route("/kursus/<slug>/media/<path:path>")

@@ -22,6 +22,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import db, limiter
 from ..issuers.models import Issuer
 from ..jobs import services as jobs
+from ..links import whatsapp_share_url
 from ..permissions import (
     can_download_certificate,
     can_manage_certificates,
@@ -175,12 +176,25 @@ def check_file():
 def verify(code):
     record = services.public_record(services.lookup(code))
     status = 404 if record["status"] == "not_found" else 200
+    share = None
+    if record["status"] == "valid":
+        share = whatsapp_share_url(
+            _(
+                "Certificate %(course)s of %(name)s from %(issuer)s. Check that it is genuine: "
+                "%(link)s",
+                course=record["course"],
+                name=record["name"],
+                issuer=record["issuer"],
+                link=services.verify_url(record["code"]),
+            )
+        )
     response = make_response(
         render_template(
             "certificates/verify.html",
             form=VerifyForm(),
             record=record,
             check_form=CheckFileForm(),
+            share=share,
         ),
         status,
     )

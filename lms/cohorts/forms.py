@@ -15,6 +15,7 @@ class CohortForm(RegionMixin, FlaskForm):
     organiser = StringField(_l("Organising unit"))
     issuer = SelectField(_l("Certificate issuer"), validate_choice=False)
     seat_limit = StringField(_l("Seat limit (optional)"))
+    nudge_after_days = StringField(_l("Remind trainees after this many days without activity"))
     submit = SubmitField(_l("Save"))
 
 

@@ -29,6 +29,8 @@ class Cohort(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A trainee without activity this many days is nudged (at most once a week).
+    nudge_after_days: Mapped[int] = mapped_column(default=7, server_default="7")
 
     course: Mapped[Course] = relationship()
 

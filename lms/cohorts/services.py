@@ -134,6 +134,7 @@ class CohortInput:
     regency: str = ""
     issuer: str = ""
     seat_limit: str = ""
+    nudge_after_days: str = ""
 
 
 def _text(entry: CohortInput, key: str) -> str:
@@ -209,6 +210,13 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
                 "%(n)s trainees have already joined: the limit cannot be lower.",
                 n=member_count(cohort.id),
             )
+    nudge = (data.nudge_after_days or "").strip()
+    if not nudge:
+        values["nudge_after_days"] = 7
+    elif not nudge.isdecimal() or not 1 <= int(nudge[:4]) <= 90:
+        errors["nudge_after_days"] = _l("Enter a whole number of days from 1 to 90.")
+    else:
+        values["nudge_after_days"] = int(nudge)
     if errors:
         raise FormErrors(errors)
     return values

@@ -15,7 +15,7 @@ from ..errors import FormErrors, ServiceError
 from ..extensions import limiter
 from ..forms import EmptyForm, region_fields
 from ..issuers import services as issuers
-from ..links import external_url
+from ..links import external_url, whatsapp_share_url
 from ..permissions import can_manage_cohort, can_run_cohorts, require
 from ..web import render_form, show_errors
 from . import importer, services
@@ -104,6 +104,7 @@ def _cohort_data(cohort) -> dict:
         "regency": cohort.regency_code,
         "issuer": str(cohort.issuer_id),
         "seat_limit": str(cohort.seat_limit or ""),
+        "nudge_after_days": str(cohort.nudge_after_days),
     }
 
 
@@ -196,7 +197,23 @@ def poster(cohort_id):
     link = join_url(cohort.join_code)
     # Built from the site's address and a server-made code; its title is escaped by qr.svg.
     svg = Markup(qr.svg(link, _("QR code of the join link %(link)s", link=link)))
-    return render_template("cohorts/poster.html", cohort=cohort, link=link, qr_svg=svg)
+    return render_template(
+        "cohorts/poster.html", cohort=cohort, link=link, qr_svg=svg, share=_share(cohort)
+    )
+
+
+def _share(cohort) -> str:
+    """*Bagikan ke WhatsApp*: the join link in a prefilled message, built from LMS_BASE_URL."""
+    return whatsapp_share_url(
+        _(
+            "Join the training %(cohort)s (%(course)s) on Akademi KIM: %(link)s Join code: "
+            "%(code)s",
+            cohort=cohort.name,
+            course=cohort.course.title,
+            link=join_url(cohort.join_code),
+            code=cohort.join_code,
+        )
+    )
 
 
 @bp.route("/kelas/<id:cohort_id>/impor", methods=["GET", "POST"])
@@ -367,6 +384,7 @@ def join(code):
         member=member,
         full=services.seats_left(cohort) == 0,
         form=EmptyForm(),
+        share=_share(cohort),
     )
 
 

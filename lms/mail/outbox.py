@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..queue import enqueue
+from ..queue import connection, enqueue
 from ..signals import account_erasing
 from ..timeutil import utcnow
 from . import transport
@@ -58,6 +58,41 @@ def queue(*, key: str, kind: str, to: str, subject: str, body: str, user_id=None
         db.session.info.setdefault(PENDING_KEY, []).append(new_id)
 
 
+def queue_many(messages: list[dict]) -> int:
+    """Add many emails (dicts of key, kind, to, subject, body, user_id) in one statement in the
+    caller's transaction; keys already queued are ignored. Returns how many were new."""
+    if not messages or not transport.configured():
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    rows = [
+        {
+            "key": m["key"][:200],
+            "kind": m["kind"],
+            "user_id": m.get("user_id"),
+            "to_address": m["to"],
+            "subject": m["subject"][:200],
+            "body": m["body"],
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    # One statement executed with many rows: SQLAlchemy batches it ("insertmanyvalues").
+    stmt = (
+        insert(OutboxEmail.__table__)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxEmail.__table__.c.id)
+    )
+    new_ids = list(db.session.execute(stmt, rows).scalars())
+    db.session.info.setdefault(PENDING_KEY, []).extend(new_ids)
+    return len(new_ids)
+
+
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session) -> None:
     ids = session.info.pop(PENDING_KEY, None)
@@ -71,8 +106,11 @@ def _forget_after_rollback(session) -> None:
 
 
 def dispatch(ids: list[int]) -> None:
-    """Hand committed messages to the worker, or deliver them after the current response."""
-    if enqueue("lms.mail.outbox.deliver", ids):
+    """Hand committed messages to the worker (1,000 a job), or deliver them after the current
+    response."""
+    if connection() is not None:
+        for start in range(0, len(ids), 1000):
+            enqueue("lms.mail.outbox.deliver", ids[start : start + 1000])
         return
     if has_request_context():
         app = current_app._get_current_object()

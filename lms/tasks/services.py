@@ -456,7 +456,7 @@ def _read_decision(task: Task, decision: Decision) -> tuple[dict, dict, str, int
         raw = str(decision.points.get(cid, "")).strip()
         if not raw:
             errors[f"points-{cid}"] = _l("Choose a level.")
-        elif not raw.isdigit() or int(raw) not in allowed:
+        elif not raw.isdecimal() or int(raw) not in allowed:
             raise ServiceError(
                 _l("The review sent does not match this task's rubric. Reload the page."), 400
             )

@@ -38,7 +38,7 @@ def helpers():
 
 def _int_arg(name: str, default: int = 1) -> int:
     value = request.args.get(name, "")
-    return min(int(value), 100_000) if value.isdigit() and len(value) < 7 else default
+    return min(int(value), 100_000) if value.isdecimal() and len(value) < 7 else default
 
 
 # ---------------------------------------------------------------- the trainee
@@ -52,7 +52,7 @@ def _handin(form) -> services.Handin:
         link=form.link.data or "",
         new_photos=tuple(f.read(photos.MAX_BYTES + 1) for f in uploads),
         remove_photos=tuple(request.form.getlist("remove"))[:10],
-        version=int(version) if version.isdigit() and len(version) < 10 else None,
+        version=int(version) if version.isdecimal() and len(version) < 10 else None,
     )
 
 
@@ -178,7 +178,7 @@ def cohort_queue(cohort_id):
     state = request.args.get("status", "menunggu")
     state = state if state in services.QUEUE_STATES else "menunggu"
     task_arg = request.args.get("tugas", "")
-    task_id = int(task_arg) if task_arg.isdigit() and len(task_arg) < 10 else None
+    task_id = int(task_arg) if task_arg.isdecimal() and len(task_arg) < 10 else None
     page = _int_arg("halaman")
     items, total = services.cohort_queue(cohort, state, task_id, page)
     return render_template(
