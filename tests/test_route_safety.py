@@ -169,3 +169,46 @@ def test_fuzzed_json_api_never_answers_500(app, code):
     assert response.status_code in (200, 404, 400, 308, 301)
     if response.status_code == 404 and response.is_json:
         assert response.get_json() == {"status": "not_found"}
+
+
+# Characters Python calls digits that int() refuses ("²", "①"): every number a form or a query
+# string carries is read with str.isdecimal, so they are a clear 4xx like any other bad number.
+NUMBER_FIELDS = [
+    "halaman",
+    "page",
+    "minutes",
+    "hours",
+    "unit",
+    "source",
+    "into",
+    "seat_limit",
+    "course",
+    "issuer",
+    "version",
+    "a",
+    "b",
+    "pass_mark",
+    "max_attempts",
+    "cooldown_minutes",
+    "cohort",
+    "time_limit_minutes",
+    "questions_per_attempt",
+    "nudge_after_days",
+    "status",
+    "correct",
+]
+
+
+def test_superscript_digits_never_answer_500(app, make_user, sample_course, issuer):
+    make_user(role="admin", login="angka@contoh.id")
+    client = app.test_client()
+    client.post("/masuk", data={"login": "angka@contoh.id", "password": PASSWORD})
+    for odd in ("²", "①", "٣"):
+        data = dict.fromkeys(NUMBER_FIELDS, odd)
+        for rule in rules(app, "GET"):
+            response = client.get(concrete(rule), query_string=data)
+            assert response.status_code < 500, (rule.rule, odd)
+        for rule in rules(app, "POST"):
+            if rule.rule == "/keluar":
+                continue
+            assert client.post(concrete(rule), data=data).status_code < 500, (rule.rule, odd)

@@ -230,7 +230,7 @@ def authenticate(login: str, password: str) -> User | None:
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: '<id>:<session version>'; an old version no longer signs in."""
     user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not user_id.isdecimal() or not version.isdecimal():
         return None
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.session_version == int(version) else None

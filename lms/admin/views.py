@@ -90,7 +90,7 @@ def author(user_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     unit = request.form.get("unit", "")
-    issuer = db.session.get(Issuer, int(unit)) if unit.isdigit() and len(unit) < 10 else None
+    issuer = db.session.get(Issuer, int(unit)) if unit.isdecimal() and len(unit) < 10 else None
     if unit and issuer is None:
         abort(400)
     try:

@@ -171,7 +171,7 @@ def _new_course(actor, slug: str, title: str, unit: Issuer, files: dict) -> Cour
         title=title,
         summary=str(meta.get("summary") or ""),
         level=meta.get("level") if meta.get("level") in LEVELS else "dasar",
-        hours=int(meta.get("hours") or 1) if str(meta.get("hours", "1")).isdigit() else 1,
+        hours=int(meta.get("hours") or 1) if str(meta.get("hours", "1")).isdecimal() else 1,
         version="0",
         certificate_title="",
         certificate_requires=[],
@@ -358,7 +358,7 @@ def read_yaml(files: dict, path: str) -> dict:
 
 
 def _minutes(value) -> int:
-    return int(value) if str(value).isdigit() and len(str(value)) < 4 else 1
+    return int(value) if str(value).isdecimal() and len(str(value)) < 4 else 1
 
 
 def module_folders(files: dict) -> list[str]:
@@ -392,7 +392,7 @@ def outline(actor, course: Course) -> Outline:
                         match.group(2),
                         str(front.get("title") or match.group(2)),
                         int(front.get("minutes") or 1)
-                        if str(front.get("minutes", 1)).isdigit()
+                        if str(front.get("minutes", 1)).isdecimal()
                         else 1,
                         body,
                     )
@@ -515,7 +515,7 @@ def save_settings(actor, course: Course, version: int | None, entry: Settings) -
             title=one_line(entry.title),
             summary=entry.summary.strip(),
             level=entry.level,
-            hours=int(hours) if hours.isdigit() and len(hours) < 5 else hours,
+            hours=int(hours) if hours.isdecimal() and len(hours) < 5 else hours,
             language="id",
         )
         kept = meta.get("certificate")
@@ -670,7 +670,7 @@ def save_lesson(actor, course, version, path: str, title: str, minutes: str, bod
     def change(files):
         _lesson(files, path)
         text = tree.front_matter(
-            one_line(title), int(minutes) if minutes.isdigit() and len(minutes) < 4 else 0, body
+            one_line(title), int(minutes) if minutes.isdecimal() and len(minutes) < 4 else 0, body
         )
         files[path] = {"text": text}
         return files
@@ -726,7 +726,7 @@ def preview_lesson(course: Course, files: dict, path: str, title: str, minutes: 
     changed = dict(files)
     changed[path] = {
         "text": tree.front_matter(
-            one_line(title), int(minutes) if minutes.isdigit() and len(minutes) < 4 else 0, body
+            one_line(title), int(minutes) if minutes.isdecimal() and len(minutes) < 4 else 0, body
         )
     }
     _, problems = tree.load(changed, course.slug)
@@ -855,7 +855,7 @@ def quiz_of(files: dict, folder: str | None) -> dict:
 
 def _whole(value: str):
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 6 else (value or None)
+    return int(value) if value.isdecimal() and len(value) < 6 else (value or None)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def _course(course_id) -> Course:
 
 def _version() -> int | None:
     value = request.form.get("version", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 def _folder(folder: str) -> str | None:
@@ -84,7 +84,7 @@ def _new_course_entry() -> services.NewCourse:
     return services.NewCourse(
         title=request.form.get("title", ""),
         slug=request.form.get("slug", ""),
-        issuer_id=int(unit) if unit.isdigit() and len(unit) < 10 else None,
+        issuer_id=int(unit) if unit.isdecimal() and len(unit) < 10 else None,
     )
 
 
@@ -96,7 +96,7 @@ def create():
     source = request.form.get("source", "")
     try:
         if source:
-            original = db.session.get(Course, int(source)) if source.isdigit() else None
+            original = db.session.get(Course, int(source)) if source.isdecimal() else None
             if original is None or catalog.get_course(original.slug, current_user) is None:
                 abort(404)  # only a course this person may see can be copied
             course = services.copy_course(current_user, original, _new_course_entry())
@@ -125,7 +125,7 @@ def import_zip():
         abort(400)
     upload = request.files.get("zip")
     into = request.form.get("into", "")
-    target = _course(int(into)) if into.isdigit() and len(into) < 10 else None
+    target = _course(int(into)) if into.isdecimal() and len(into) < 10 else None
     if upload is None or not upload.filename:
         flash(_("Choose a ZIP file."), "error")
         return redirect(url_for("authoring.home"))
@@ -635,7 +635,7 @@ def versions(course_id):
     listing = services.versions(current_user, course)
     a, b = request.args.get("a", ""), request.args.get("b", "")
     compared = None
-    if a.isdigit() and b.isdigit() and len(a) < 7 and len(b) < 7:
+    if a.isdecimal() and b.isdecimal() and len(a) < 7 and len(b) < 7:
         old = services.version_of(current_user, course, int(a))
         new = services.version_of(current_user, course, int(b))
         compared = (old.number, new.number, services.compare(old.files, new.files))

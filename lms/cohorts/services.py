@@ -153,7 +153,7 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
     course_id = data.course.strip()
     course = (
         db.session.scalar(select(Course).where(Course.id == int(course_id)))
-        if course_id.isdigit() and len(course_id) < 10
+        if course_id.isdecimal() and len(course_id) < 10
         else None
     )
     if course is None or (course.hidden and (cohort is None or cohort.course_id != course.id)):
@@ -186,7 +186,7 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
         errors["regency"] = _l("Choose a kabupaten/kota in this province.")
     values["province_code"], values["regency_code"] = province, regency
     issuer_id = data.issuer.strip()
-    if not (issuer_id.isdigit() and len(issuer_id) < 10 and db.session.get(Issuer, int(issuer_id))):
+    if not (issuer_id.isdecimal() and len(issuer_id) < 10 and db.session.get(Issuer, int(issuer_id))):
         errors["issuer"] = _l("Choose the issuer of the certificates.")
     elif course is not None and course.visibility == "unit" and course.issuer_id != int(issuer_id):
         errors["issuer"] = _l(
@@ -198,7 +198,7 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
     seats = data.seat_limit.strip()
     if not seats:
         values["seat_limit"] = None
-    elif not seats.isdigit() or not 1 <= int(seats[:7]) <= SEATS_MAX:
+    elif not seats.isdecimal() or not 1 <= int(seats[:7]) <= SEATS_MAX:
         errors["seat_limit"] = _l(
             "Enter a whole number from 1 to %(max)s, or leave it empty for no limit.",
             max=SEATS_MAX,

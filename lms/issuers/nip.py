@@ -14,7 +14,7 @@ def digits(value: str) -> str:
 def problem(value: str):
     """Why a typed NIP is not a NIP, or None (spaces are ignored)."""
     nip = digits(value)
-    if not nip.isascii() or not nip.isdigit():
+    if not nip.isascii() or not nip.isdecimal():
         return _l("A NIP has digits only.")
     if len(nip) != 18:
         return _l("A NIP has 18 digits.")
@@ -37,6 +37,6 @@ def problem(value: str):
 def pretty(value: str) -> str:
     """19850101 201001 1 001; anything that is not 18 digits is left as it is."""
     nip = digits(value)
-    if len(nip) != 18 or not nip.isdigit():
+    if len(nip) != 18 or not nip.isdecimal():
         return value
     return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"

@@ -90,7 +90,7 @@ def reset_with_code(phone_raw: str, code: str, password: str) -> User:
     except FormErrors as e:
         errors.update(e.errors)
     code = "".join(ch for ch in (code or "") if not ch.isspace())
-    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdecimal()):
         errors["code"] = _l("Enter the 6 digits of the code.")
     problem = accounts.password_problem(password or "")
     if problem:

@@ -56,7 +56,7 @@ def start(slug, quiz_id):
 
 def _page_arg(source) -> int:
     value = source.get("halaman", "1")
-    return int(value) if value.isdigit() and len(value) < 6 else 0
+    return int(value) if value.isdecimal() and len(value) < 6 else 0
 
 
 @bp.route("/percobaan/<id:attempt_id>", methods=["GET", "POST"])

@@ -30,7 +30,7 @@ def status_labels() -> dict:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     value = request.args.get(name, "")
-    if not value.isdigit() or len(value) > 7:
+    if not value.isdecimal() or len(value) > 7:
         return default
     return min(max(int(value), low), high)
 
@@ -231,7 +231,7 @@ def overview():
     filters = services.OverviewFilters(
         province=province,
         regency=regency,
-        course_id=int(course) if course.isdigit() and len(course) < 10 else None,
+        course_id=int(course) if course.isdecimal() and len(course) < 10 else None,
         date_from=_date_arg("dari"),
         date_to=_date_arg("sampai"),
     )
