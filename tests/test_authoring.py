@@ -471,6 +471,14 @@ def test_publish_shows_the_changes_and_trainees_of_the_unit_take_the_quiz(app, u
         assert outside.get(picture).status_code == 404
     seen = inside.get(picture)
     assert seen.status_code == 200 and seen.headers["Cache-Control"].startswith("private")
+    # And its lesson discussions: a trainer of another unit may not read them.
+    with app.app_context():
+        lesson = db.session.scalar(
+            select(Lesson.id).where(Lesson.module.has(course_id=cid)).order_by(Lesson.id)
+        )
+    board = f"/kursus/cek-fakta-bireuen/pelajaran/{lesson}/diskusi"
+    assert other_author.get(board).status_code == 404
+    assert inside.get(board).status_code == 200
     public = app.test_client().get("/kursus/kursus-contoh/media/01-pengenalan/alur.svg")
     assert public.status_code == 200 and public.headers["Cache-Control"].startswith("public")
     with app.app_context():

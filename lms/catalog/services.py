@@ -106,11 +106,16 @@ def seen_by(user):
         return true()
     condition = Course.visibility == "public"
     if user is not None and user.is_authenticated:
-        enrolled = select(Enrolment.id).where(
-            Enrolment.course_id == Course.id, Enrolment.user_id == user.id
+        # Correlated on the course only, so a query that also joins enrolments can use it.
+        enrolled = (
+            select(Enrolment.id)
+            .where(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
+            .correlate(Course)
         )
-        author = select(UnitAuthor.id).where(
-            UnitAuthor.user_id == user.id, UnitAuthor.issuer_id == Course.issuer_id
+        author = (
+            select(UnitAuthor.id)
+            .where(UnitAuthor.user_id == user.id, UnitAuthor.issuer_id == Course.issuer_id)
+            .correlate(Course)
         )
         condition = or_(condition, enrolled.exists(), author.exists())
     return condition

@@ -186,7 +186,8 @@ def _validate(data: CohortInput, cohort: Cohort | None = None) -> dict:
         errors["regency"] = _l("Choose a kabupaten/kota in this province.")
     values["province_code"], values["regency_code"] = province, regency
     issuer_id = data.issuer.strip()
-    if not (issuer_id.isdecimal() and len(issuer_id) < 10 and db.session.get(Issuer, int(issuer_id))):
+    known = issuer_id.isdecimal() and len(issuer_id) < 10
+    if not (known and db.session.get(Issuer, int(issuer_id))):
         errors["issuer"] = _l("Choose the issuer of the certificates.")
     elif course is not None and course.visibility == "unit" and course.issuer_id != int(issuer_id):
         errors["issuer"] = _l(

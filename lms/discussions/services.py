@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions, signals
 from ..accounts.models import User
 from ..catalog.models import Course, Enrolment, Lesson, Module
+from ..catalog.services import seen_by
 from ..cohorts.models import Cohort, CohortMember, CohortTrainer
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
@@ -111,6 +112,7 @@ def lesson_place(user, course_slug: str, lesson_id: int) -> Place:
             Lesson.hidden.is_(False),
             Module.hidden.is_(False),
             Course.hidden.is_(False),
+            seen_by(user),  # a unit's course: only its people
         )
     ).first()
     if row is None:
