@@ -124,8 +124,8 @@ def demo_accounts():
     if db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has accounts: no demo accounts created.")
         return
-    for role, name, login in DEMO_ACCOUNTS:
-        accounts.create_user(
+    made = {
+        role: accounts.create_user(
             full_name=name,
             login=login,
             password=DEMO_PASSWORD,
@@ -134,9 +134,23 @@ def demo_accounts():
             role=role,
             require_consent=False,
         )
+        for role, name, login in DEMO_ACCOUNTS
+    }
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for role, _, login in DEMO_ACCOUNTS:
         click.echo(f"  {role:8} {login}")
+    _demo_author(made["admin"], made["trainer"])
+
+
+def _demo_author(admin, trainer) -> None:
+    """The demo trainer writes courses for the seeded unit, so authoring is there to try."""
+    from .authoring.services import grant_author
+    from .issuers.services import default_issuer
+
+    unit = default_issuer()
+    if unit is not None:
+        grant_author(admin, trainer, unit)
+        click.echo(f"  the trainer is a course author for {unit.name}")
 
 
 def _demo_signing_identity() -> None:

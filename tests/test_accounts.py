@@ -260,11 +260,15 @@ def test_cli_creates_an_admin(app, runner):
     assert "login:" in again.output and "password:" in again.output
 
 
-def test_demo_accounts_only_on_an_empty_database(app, runner, make_user):
+def test_demo_accounts_only_on_an_empty_database(app, runner, make_user, issuer):
     first = runner.invoke(args=["demo-accounts"])
     assert first.exit_code == 0 and "081234567890" in first.output
     with app.app_context():
         assert sorted(db.session.scalars(select(User.role))) == ["admin", "trainee", "trainer"]
+    # The demo trainer may try course authoring for the seeded unit.
+    client = app.test_client()
+    client.post("/masuk", data={"login": "pelatih@contoh.id", "password": "akademi-kim-demo"})
+    assert client.get("/penulis").status_code == 200
     second = runner.invoke(args=["demo-accounts"])
     assert "no demo accounts created" in second.output
     with app.app_context():
