@@ -67,7 +67,22 @@ def pages(live_app, live_server):
         from lms.cohorts import services as cohorts
 
         cohorts.join(db.session.get(User, user_id), code)
+        # A draft the admin writes (course authoring, issue 13).
+        from lms.authoring import services as authoring
+        from lms.issuers.services import default_issuer
+
+        admin = db.session.scalar(select(User).where(User.email == "admin@contoh.id"))
+        draft = authoring.copy_course(
+            admin,
+            db.session.get(Course, course_id),
+            authoring.NewCourse(
+                title="Kursus Uji Penulis", slug="kursus-uji-penulis", issuer_id=default_issuer().id
+            ),
+        )
+        written = draft.id
+        lesson_path = authoring._lessons(authoring.draft_of(draft).files, "01-pengenalan")[0]
         db.session.remove()
+    studio = f"/penulis/kursus/{written}"
     return [
         (None, "/"),
         (None, "/kursus"),
@@ -104,6 +119,19 @@ def pages(live_app, live_server):
         ("pelatih@contoh.id", f"/kelas/{cohort}/ubah"),
         ("pelatih@contoh.id", f"/kelas/{cohort}/sertifikat"),
         ("pelatih@contoh.id", f"/kelas/{cohort}/peserta/{user_id}"),
+        ("pelatih@contoh.id", f"/kelas/{cohort}/diskusi"),
+        ("halaman@contoh.id", f"/kursus/kursus-contoh/pelajaran/{ids['lesson']}/diskusi"),
+        ("halaman@contoh.id", "/pemberitahuan"),
+        ("admin@contoh.id", "/moderasi"),
+        ("admin@contoh.id", "/penulis"),
+        ("admin@contoh.id", studio),
+        ("admin@contoh.id", f"{studio}/modul/01-pengenalan"),
+        ("admin@contoh.id", f"{studio}/pelajaran/{lesson_path}"),
+        ("admin@contoh.id", f"{studio}/kuis/01-pengenalan"),
+        ("admin@contoh.id", f"{studio}/kuis/01-pengenalan/soal?jenis=matching"),
+        ("admin@contoh.id", f"{studio}/tugas/01-pengenalan"),
+        ("admin@contoh.id", f"{studio}/terbitkan"),
+        ("admin@contoh.id", f"{studio}/versi"),
     ]
 
 
