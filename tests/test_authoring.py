@@ -436,6 +436,9 @@ def test_publish_shows_the_changes_and_trainees_of_the_unit_take_the_quiz(app, u
         )
     summary = client.get(f"/penulis/kursus/{cid}/terbitkan").get_data(as_text=True)
     assert "Pelajaran ditambahkan" in summary
+    # Counts are whole numbers ("3", not "3,0").
+    counts = re.findall(r"<dd>([^<]*)", summary)
+    assert counts and all(c.isdecimal() for c in counts), counts
     publish(client, cid, app)
     with app.app_context():
         course = db.session.get(Course, cid)
