@@ -140,6 +140,7 @@ def demo_accounts():
     for role, _, login in DEMO_ACCOUNTS:
         click.echo(f"  {role:8} {login}")
     _demo_author(made["admin"], made["trainer"])
+    _demo_cohort(made["trainer"], made["trainee"])
 
 
 def _demo_author(admin, trainer) -> None:
@@ -151,6 +152,68 @@ def _demo_author(admin, trainer) -> None:
     if unit is not None:
         grant_author(admin, trainer, unit)
         click.echo(f"  the trainer is a course author for {unit.name}")
+
+
+def _demo_cohort(trainer, trainee) -> None:
+    """A cohort of the hoax course run by the demo trainer, the demo trainee two lessons in, a
+    welcome announcement and a first thread on the board: every page has something to show."""
+    from datetime import timedelta
+
+    from .catalog import services as catalog
+    from .catalog.models import Course, Lesson, Module
+    from .cohorts import services as cohorts
+    from .discussions import services as discussions
+    from .issuers.services import default_issuer
+    from .notifications import services as notifications
+    from .timeutil import utcnow
+
+    course = db.session.scalar(
+        select(Course)
+        .where(Course.hidden.is_(False), Course.visibility == "public")
+        .order_by((Course.slug == "cek-fakta-hoaks").desc(), Course.id)
+        .limit(1)
+    )
+    unit = default_issuer()
+    if course is None or unit is None:
+        return
+    today = (utcnow() + timedelta(hours=7)).date()  # WIB
+    cohort = cohorts.create_cohort(
+        trainer,
+        cohorts.CohortInput(
+            name="Kelas Demo Cek Fakta KIM Bireuen",
+            course=str(course.id),
+            starts_on=today.isoformat(),
+            ends_on=(today + timedelta(days=30)).isoformat(),
+            location="Aula Dinas Kominfo Kabupaten Bireuen",
+            organiser="Dinas Kominfo Kabupaten Bireuen",
+            province="11",
+            regency="11.11",
+            issuer=str(unit.id),
+        ),
+    )
+    cohorts.join(trainee, cohort.join_code)
+    first = db.session.scalars(
+        select(Lesson.id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.hidden.is_(False))
+        .order_by(Module.position, Lesson.position)
+        .limit(2)
+    ).all()
+    for lesson_id in first:
+        catalog.complete_lesson(trainee, course, lesson_id)
+    notifications.announce(
+        trainer,
+        cohort,
+        "Selamat datang di kelas cek fakta",
+        "Selesaikan Modul 1 minggu ini. Pertanyaan bisa ditulis di papan diskusi kelas.",
+    )
+    discussions.start_thread(
+        trainer,
+        discussions.cohort_place(trainer, cohort.id),
+        "Kabar yang ingin dicek minggu ini",
+        "Tulis di sini pesan berantai yang Anda terima di grup WhatsApp gampong.",
+    )
+    click.echo(f"  demo cohort: {cohort.name} (join code {cohort.join_code})")
 
 
 def _demo_signing_identity() -> None:

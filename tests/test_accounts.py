@@ -260,9 +260,22 @@ def test_cli_creates_an_admin(app, runner):
     assert "login:" in again.output and "password:" in again.output
 
 
-def test_demo_accounts_only_on_an_empty_database(app, runner, make_user, issuer):
+def test_demo_accounts_only_on_an_empty_database(app, runner, make_user, issuer, sample_course):
     first = runner.invoke(args=["demo-accounts"])
     assert first.exit_code == 0 and "081234567890" in first.output
+    # Demo data: the trainee is two lessons into the trainer's cohort, with a welcome and a thread.
+    trainee = app.test_client()
+    trainee.post("/masuk", data={"login": "081234567890", "password": "akademi-kim-demo"})
+    learning = trainee.get("/belajar").get_data(as_text=True)
+    assert "Selamat datang di kelas cek fakta" in learning
+    with app.app_context():
+        from lms.catalog.models import LessonProgress
+        from lms.cohorts.models import Cohort
+
+        cohort = db.session.scalar(select(Cohort))
+        assert db.session.query(LessonProgress).count() == 2
+    board = trainee.get(f"/kelas/{cohort.id}/diskusi").get_data(as_text=True)
+    assert "Kabar yang ingin dicek minggu ini" in board
     with app.app_context():
         assert sorted(db.session.scalars(select(User.role))) == ["admin", "trainee", "trainer"]
     # The demo trainer may try course authoring for the seeded unit.
