@@ -1,7 +1,7 @@
 """Issuing units: their details and images, which unit is the default, and what is printed."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -40,6 +40,10 @@ class IssuerInput:
     remove_signature: bool = False
 
 
+# The typed fields of the form, each a text (the image flags apart).
+TEXT_FIELDS = tuple(f.name for f in fields(IssuerInput) if f.default == "")
+
+
 def default_issuer() -> Issuer | None:
     return db.session.scalar(select(Issuer).where(Issuer.is_default.is_(True)).limit(1))
 
@@ -53,25 +57,7 @@ def save_issuer(
 ) -> Issuer:
     """Create or update an issuing unit; images are checked and re-encoded. One transaction."""
     errors: dict = {}
-    values = {
-        key: one_line(getattr(entry, key))
-        for key in (
-            "name",
-            "code",
-            "number_pattern",
-            "signatory_name",
-            "signatory_title",
-            "signatory_nip",
-            "city",
-            "signatory_rank",
-            "signatory_on_behalf",
-            "signatory2_name",
-            "signatory2_title",
-            "signatory2_nip",
-            "signatory2_rank",
-            "classification",
-        )
-    }
+    values = {key: one_line(getattr(entry, key)) for key in TEXT_FIELDS}
     values["code"] = values["code"].upper()
     limits = {
         "name": 200,

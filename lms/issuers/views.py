@@ -23,22 +23,6 @@ from .models import DEFAULT_PATTERN, Issuer, StoredImage
 from .numbering import PRESETS
 
 bp = Blueprint("issuers", __name__)
-TEXT_FIELDS = (
-    "name",
-    "code",
-    "number_pattern",
-    "city",
-    "signatory_name",
-    "signatory_title",
-    "signatory_nip",
-    "signatory_rank",
-    "signatory_on_behalf",
-    "signatory2_name",
-    "signatory2_title",
-    "signatory2_nip",
-    "signatory2_rank",
-    "classification",
-)
 
 
 @bp.app_context_processor
@@ -86,7 +70,7 @@ def _issuer_form_page(issuer: Issuer | None):
             saved = services.save_issuer(
                 issuer,
                 services.IssuerInput(
-                    **{name: getattr(form, name).data or "" for name in TEXT_FIELDS},
+                    **{name: getattr(form, name).data or "" for name in services.TEXT_FIELDS},
                     remove_logo=bool(form.remove_logo.data),
                     remove_signature=bool(form.remove_signature.data),
                 ),
