@@ -207,9 +207,10 @@ class LessonPage:
     done: set
 
 
-def lesson_page(user, course_slug: str, lesson_id: int) -> LessonPage | None:
-    """Everything the lesson page shows, in two queries (plus the signed-in user)."""
-    row = db.session.execute(
+def find_lesson(user, course_slug: str, lesson_id: int):
+    """(lesson, course, the person's enrolment or None) for a published lesson of a course the
+    person may see; None otherwise. One query."""
+    return db.session.execute(
         select(Lesson, Course, Enrolment)
         .join(Course, Course.id == Lesson.course_id)
         .join(Module, Module.id == Lesson.module_id)
@@ -220,8 +221,14 @@ def lesson_page(user, course_slug: str, lesson_id: int) -> LessonPage | None:
             Lesson.hidden.is_(False),
             Module.hidden.is_(False),
             Course.hidden.is_(False),
+            seen_by(user),
         )
     ).first()
+
+
+def lesson_page(user, course_slug: str, lesson_id: int) -> LessonPage | None:
+    """Everything the lesson page shows, in two queries (plus the signed-in user)."""
+    row = find_lesson(user, course_slug, lesson_id)
     if row is None:
         return None
     lesson, course, enrolment = row

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, signals
 from ..accounts.models import User
-from ..catalog.models import Course, Enrolment, Lesson, Module
-from ..catalog.services import seen_by
+from ..catalog import services as catalog
+from ..catalog.models import Course, Lesson
 from ..cohorts.models import Cohort, CohortMember, CohortTrainer
 from ..errors import FormErrors, ServiceError
 from ..extensions import db
@@ -101,24 +101,11 @@ def _trainer_ids(cohort_id: int) -> list[int]:
 def lesson_place(user, course_slug: str, lesson_id: int) -> Place:
     """The lesson's discussion if `user` may read it: people enrolled in the course, trainers
     and admins. Others get 404 (a hidden or unknown lesson) or 403."""
-    row = db.session.execute(
-        select(Lesson, Course, Enrolment.id)
-        .join(Course, Course.id == Lesson.course_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
-        .where(
-            Lesson.id == lesson_id,
-            Course.slug == course_slug,
-            Lesson.hidden.is_(False),
-            Module.hidden.is_(False),
-            Course.hidden.is_(False),
-            seen_by(user),  # a unit's course: only its people
-        )
-    ).first()
+    row = catalog.find_lesson(user, course_slug, lesson_id)
     if row is None:
         raise ServiceError(_l("This discussion does not exist."), 404)
-    lesson, course, enrolment_id = row
-    if not permissions.can_read_lesson_discussion(user, enrolment_id is not None):
+    lesson, course, enrolment = row
+    if not permissions.can_read_lesson_discussion(user, enrolment is not None):
         raise ServiceError(_l("Enrol in the course to take part in its discussion."), 403)
     return Place(course, lesson=lesson, can_moderate=permissions.is_admin(user))
 
